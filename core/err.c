@@ -1,0 +1,43 @@
+/* core/err.c — names for library and wire error codes; no logic beyond that. */
+#include "core/quic.h"
+
+bool quic_err_is_fatal(int err) { return err == QUIC_ERR_NOMEM; }
+
+const char *quic_strerror(int err) {
+    switch (err) {
+    case 0: return "success";
+    case QUIC_ERR_NOMEM: return "out of memory";
+    case QUIC_ERR_INVALID_ARGUMENT: return "invalid argument";
+    case QUIC_ERR_INVALID_STATE: return "invalid state";
+    case QUIC_ERR_NOBUF: return "buffer too small";
+    case QUIC_ERR_TRUNCATED: return "input truncated";
+    case QUIC_ERR_MALFORMED: return "malformed input";
+    case QUIC_ERR_FRAME_ENCODING: return "frame encoding error";
+    case QUIC_ERR_TRANSPORT_PARAMETER: return "invalid transport parameter";
+    case QUIC_ERR_PROTOCOL_VIOLATION: return "protocol violation";
+    case QUIC_ERR_UNKNOWN_VERSION: return "unknown QUIC version";
+    case QUIC_ERR_VARINT_RANGE: return "integer too large for a varint";
+    case QUIC_ERR_CRYPTO: return "cryptographic operation failed";
+    case QUIC_ERR_DECRYPT: return "packet authentication failed";
+    case QUIC_ERR_UNSUPPORTED_CIPHER: return "unsupported cipher";
+    case QUIC_ERR_TLS: return "TLS handshake failed";
+    default: return "unknown error";
+    }
+}
+
+const char *quic_wire_error_name(uint64_t code) {
+    static const char *const names[] = {
+        "NO_ERROR", "INTERNAL_ERROR", "CONNECTION_REFUSED",
+        "FLOW_CONTROL_ERROR", "STREAM_LIMIT_ERROR", "STREAM_STATE_ERROR",
+        "FINAL_SIZE_ERROR", "FRAME_ENCODING_ERROR",
+        "TRANSPORT_PARAMETER_ERROR", "CONNECTION_ID_LIMIT_ERROR",
+        "PROTOCOL_VIOLATION", "INVALID_TOKEN", "APPLICATION_ERROR",
+        "CRYPTO_BUFFER_EXCEEDED", "KEY_UPDATE_ERROR", "AEAD_LIMIT_REACHED",
+        "NO_VIABLE_PATH", "VERSION_NEGOTIATION_ERROR",
+    };
+    if (code < sizeof(names) / sizeof(names[0]))
+        return names[code];
+    if (code >= 0x0100 && code <= 0x01ff)
+        return "CRYPTO_ERROR";
+    return "unknown error code";
+}

@@ -1,0 +1,111 @@
+#!/usr/bin/env bats
+# The h3cli command itself: global options, dispatch, usage errors, and the
+# agreement of --help, the man page and the three completion files.
+load helpers
+
+@test "--version prints h3cli's, wolfSSL's and libev's versions" {
+  run "$H3CLI" --version
+  [ "$status" -eq 0 ]
+  [[ "$output" =~ ^h3cli\ [0-9]+\.[0-9]+\.[0-9]+\ wolfSSL/[0-9]+\.[0-9]+\.[0-9]+\ libev/[0-9]+\.[0-9]+$ ]]
+  run "$H3CLI" -V
+  [ "$status" -eq 0 ]
+}
+
+@test "--help prints usage and options on stdout" {
+  run --separate-stderr "$H3CLI" --help
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "Usage: h3cli [--help] [--version] <command> [options]" ]
+  [[ "$output" == *"--version"* ]]
+  [ -z "$stderr" ]
+}
+
+@test "help is the same as --help" {
+  diff <("$H3CLI" help) <("$H3CLI" --help)
+}
+
+@test "no command: usage on stderr, exit 2" {
+  run --separate-stderr "$H3CLI"
+  [ "$status" -eq 2 ]
+  [ -z "$output" ]
+  [[ "$stderr" == Usage:* ]]
+}
+
+@test "unknown long option: one error line and a hint, exit 2" {
+  run --separate-stderr "$H3CLI" --bogus
+  [ "$status" -eq 2 ]
+  [ "$stderr" = "h3cli: option --bogus: is unknown
+h3cli: try 'h3cli --help' for more information" ]
+  [ -z "$output" ]
+}
+
+@test "unknown short option: exit 2" {
+  run --separate-stderr "$H3CLI" -x
+  [ "$status" -eq 2 ]
+  [ "${stderr_lines[0]}" = "h3cli: option -x: is unknown" ]
+}
+
+@test "argument to a flag that takes none: exit 2" {
+  run --separate-stderr "$H3CLI" --version=1
+  [ "$status" -eq 2 ]
+  [ "${stderr_lines[0]}" = "h3cli: option --version: does not take an argument" ]
+}
+
+@test "unknown command: one error line and a hint, exit 2" {
+  run --separate-stderr "$H3CLI" frobnicate
+  [ "$status" -eq 2 ]
+  [ "$stderr" = "h3cli: 'frobnicate' is not an h3cli command
+h3cli: try 'h3cli --help' for more information" ]
+}
+
+@test "help for an unknown command: exit 2" {
+  run --separate-stderr "$H3CLI" help frobnicate
+  [ "$status" -eq 2 ]
+  [ "${stderr_lines[0]}" = "h3cli: 'frobnicate' is not an h3cli command" ]
+}
+
+@test "global options agree: --help, h3cli(1), bash, zsh, fish" {
+  want=$(help_long_options)
+  [ -n "$want" ]
+  diff <(echo "$want") <(man_long_options "$REPO/man/h3cli.1")
+  diff <(echo "$want") <(bash_long_options global)
+  diff <(echo "$want") <(zsh_long_options _h3cli)
+  diff <(echo "$want") <(fish_long_options __fish_use_subcommand)
+}
+
+@test "every man page renders without warnings" {
+  for page in "$REPO"/man/*.1; do
+    run sh -c "MANWIDTH=80 man -l '$page' 2>&1 >/dev/null"
+    [ "$status" -eq 0 ]
+    [ -z "$output" ]
+    run groff -man -ww -z "$page"
+    [ "$status" -eq 0 ]
+    [ -z "$output" ]
+  done
+}
+
+@test "completion files load in their shells" {
+  run bash -c "source '$REPO/completions/h3cli.bash' && complete -p h3cli"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"-F _h3cli h3cli"* ]]
+  COMP_WORDS=(h3cli --ver) COMP_CWORD=1 run bash -c "
+    source '$REPO/completions/h3cli.bash'
+    COMP_WORDS=(h3cli --ver); COMP_CWORD=1; _h3cli; echo \"\${COMPREPLY[*]}\""
+  [ "$output" = "--version" ]
+  head -n 1 "$REPO/completions/_h3cli" | grep -qx '#compdef h3cli'
+  if command -v zsh >/dev/null; then zsh -n "$REPO/completions/_h3cli"; fi
+  if command -v fish >/dev/null; then fish -n "$REPO/completions/h3cli.fish"; fi
+}
+
+@test "make install puts every file in place under DESTDIR and PREFIX" {
+  dest=$(mktemp -d)
+  run make -C "$REPO" --no-print-directory install DESTDIR="$dest" PREFIX=/opt/h3
+  [ "$status" -eq 0 ]
+  for f in bin/h3cli lib/libh3cli.a lib/pkgconfig/h3cli.pc include/h3cli/quic.h \
+           share/man/man1/h3cli.1 share/bash-completion/completions/h3cli \
+           share/zsh/site-functions/_h3cli share/fish/vendor_completions.d/h3cli.fish; do
+    [ -e "$dest/opt/h3/$f" ] || { echo "missing $f"; false; }
+  done
+  "$dest/opt/h3/bin/h3cli" --version
+  grep -q '^prefix=/opt/h3$' "$dest/opt/h3/lib/pkgconfig/h3cli.pc"
+  rm -rf "$dest"
+}

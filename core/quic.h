@@ -89,6 +89,9 @@ bool quic_err_is_fatal(int err);
 /* A static description of |err|; never NULL, "unknown error" if unknown. */
 const char *quic_strerror(int err);
 
+/* "wolfSSL/5.7.2": the TLS library this engine was built with. */
+const char *quic_tls_library_version(void);
+
 /* ---- Wire error codes (RFC 9000 §20.1) ----------------------------------- */
 
 #define QUIC_NO_ERROR 0x00u

@@ -87,9 +87,15 @@ $(BIN): $(call obj,$(CMD_SRC)) $(LIB)
 $(BUILD)/%: $(BUILD)/obj/tests/tools/%.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
 
-$(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(call obj,$(SUPPORT_SRC)) $(LIB)
+# Test support code is an archive, so a test links only the parts it uses.
+SUPPORT_LIB := $(BUILD)/libtestsupport.a
+$(SUPPORT_LIB): $(call obj,$(SUPPORT_SRC))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(SUPPORT_LIB) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(call obj,$(SUPPORT_SRC)) $(LIB) $(CMOCKA_LIBS) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $< $(SUPPORT_LIB) $(LIB) $(CMOCKA_LIBS) $(LIBS)
 
 # Fuzz targets: a plain main() replays the committed corpus (any compiler);
 # `make fuzz T=name` builds the libFuzzer binary with clang.

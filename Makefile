@@ -81,8 +81,14 @@ $(LIB): $(call obj,$(LIB_SRC))
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(BIN): $(call obj,$(CMD_SRC)) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $(call obj,$(CMD_SRC)) $(LIB) $(EV_LIBS) $(LIBS)
+# cmd/ minus main.c is an archive too, so unit tests can link its modules.
+CMD_LIB := $(BUILD)/libh3cmd.a
+$(CMD_LIB): $(call obj,$(filter-out cmd/main.c,$(CMD_SRC)))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BIN): $(BUILD)/obj/cmd/main.o $(CMD_LIB) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(BUILD)/obj/cmd/main.o $(CMD_LIB) $(LIB) $(EV_LIBS) $(LIBS)
 
 $(BUILD)/%: $(BUILD)/obj/tests/tools/%.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
@@ -93,9 +99,9 @@ $(SUPPORT_LIB): $(call obj,$(SUPPORT_SRC))
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(SUPPORT_LIB) $(LIB)
+$(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(SUPPORT_LIB) $(CMD_LIB) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(SUPPORT_LIB) $(LIB) $(CMOCKA_LIBS) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $< $(SUPPORT_LIB) $(CMD_LIB) $(LIB) $(CMOCKA_LIBS) $(EV_LIBS) $(LIBS)
 
 # Fuzz targets: a plain main() replays the committed corpus (any compiler);
 # `make fuzz T=name` builds the libFuzzer binary with clang.

@@ -21,6 +21,13 @@ const char *quic_strerror(int err) {
     case QUIC_ERR_DECRYPT: return "packet authentication failed";
     case QUIC_ERR_UNSUPPORTED_CIPHER: return "unsupported cipher";
     case QUIC_ERR_TLS: return "TLS handshake failed";
+    case QUIC_ERR_FLOW_CONTROL: return "peer exceeded flow-control credit";
+    case QUIC_ERR_STREAM_LIMIT: return "peer exceeded the stream limit";
+    case QUIC_ERR_STREAM_STATE: return "frame invalid in the stream's state";
+    case QUIC_ERR_FINAL_SIZE: return "final size violated";
+    case QUIC_ERR_CONNECTION_ID_LIMIT: return "too many connection IDs";
+    case QUIC_ERR_CRYPTO_BUFFER: return "CRYPTO data beyond the buffer";
+    case QUIC_ERR_NOT_IMPLEMENTED: return "not implemented in this version";
     default: return "unknown error";
     }
 }

@@ -82,7 +82,18 @@ typedef struct quic_cid {
 /* -133 … -149: reserved for packet protection */
 #define QUIC_ERR_TLS (-150) /* the TLS handshake failed */
 /* -151 … -169: reserved for the TLS glue */
-/* -170 … -199: reserved for the connection */
+/* -170 … -179: reserved */
+/* -180 … -199: the connection. The first ones name a peer's violation of
+ * RFC 9000 that internal handlers report before it becomes a
+ * CONNECTION_CLOSE with the wire code in the comment; no public call returns
+ * them. */
+#define QUIC_ERR_FLOW_CONTROL (-180)        /* FLOW_CONTROL_ERROR */
+#define QUIC_ERR_STREAM_LIMIT (-181)        /* STREAM_LIMIT_ERROR */
+#define QUIC_ERR_STREAM_STATE (-182)        /* STREAM_STATE_ERROR */
+#define QUIC_ERR_FINAL_SIZE (-183)          /* FINAL_SIZE_ERROR */
+#define QUIC_ERR_CONNECTION_ID_LIMIT (-184) /* CONNECTION_ID_LIMIT_ERROR */
+#define QUIC_ERR_CRYPTO_BUFFER (-185)       /* CRYPTO_BUFFER_EXCEEDED */
+#define QUIC_ERR_NOT_IMPLEMENTED (-186) /* feature not in this version */
 
 /* True for errors after which the object must not be used further. */
 bool quic_err_is_fatal(int err);
@@ -91,6 +102,208 @@ const char *quic_strerror(int err);
 
 /* "wolfSSL/5.7.2": the TLS library this engine was built with. */
 const char *quic_tls_library_version(void);
+
+/* ---- Addresses ----------------------------------------------------------- */
+
+/* A peer or local UDP address, kept as opaque bytes: the caller stores a
+ * struct sockaddr_in or sockaddr_in6 verbatim (|len| = its size). The engine
+ * only compares addresses and hashes them into address-validation tokens. */
+typedef struct quic_addr {
+    uint32_t len;
+    uint8_t data[28];
+} quic_addr;
+
+/* ---- TLS context shared by connections ----------------------------------- */
+
+/* A TLS context (certificate, key, CA set, ALPN, tickets). A server creates
+ * one and shares it with all its connections; a client gets one made from its
+ * config when it sets none. Opaque; see quic_tls_context_new(). */
+typedef struct quic_tls_context quic_tls_context;
+
+/* ---- Configuration (aioquic's QuicConfiguration) -------------------------- */
+
+typedef enum quic_cc_algorithm {
+    QUIC_CC_CUBIC = 0, /* RFC 9438 with HyStart++ (RFC 9406): the default */
+    QUIC_CC_RENO = 1,  /* NewReno, RFC 9002 §7 */
+} quic_cc_algorithm;
+
+#define QUIC_MAX_ALPN 8
+#define QUIC_MAX_VERSIONS 4
+
+/* Filled by quic_config_init() with defaults, then adjusted field by field.
+ * quic_conn_new() copies what it keeps: the strings and arrays need only live
+ * until it returns, except |tls_context| and the sink user pointers. */
+typedef struct quic_config {
+    bool is_client;
+    /* ALPN protocols in preference order, e.g. {"h3"}. */
+    const char *alpn[QUIC_MAX_ALPN];
+    size_t alpn_count;
+    /* Client: the name sent in SNI and checked against the certificate
+     * (a DNS name or an IP address literal). */
+    const char *server_name;
+    /* Certificate chain and private key, PEM, as files or as buffers (the
+     * buffers win when set). Required for a server without |tls_context|. */
+    const char *cert_file, *key_file;
+    const uint8_t *cert_pem, *key_pem;
+    size_t cert_pem_len, key_pem_len;
+    /* Client verification: CA bundle file and/or directory; both NULL means
+     * the system store. |verify_peer| false disables all checks (-k). */
+    const char *ca_file, *ca_dir;
+    bool verify_peer;
+    /* "sha256//BASE64[;sha256//BASE64…]": accepted SPKI pins, or NULL. */
+    const char *pinned_pubkey;
+    /* Cipher suites in TLS syntax ("TLS13-CHACHA20-POLY1305-SHA256:…"), or
+     * NULL for the default (AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305). */
+    const char *cipher_suites;
+    /* A TLS context to share (servers); NULL to build one from the fields
+     * above. The caller keeps it alive until the last connection is freed. */
+    quic_tls_context *tls_context;
+
+    /* Transport parameters we announce (RFC 9000 §18.2). */
+    quic_time idle_timeout;           /* 0 = none; default 30 s */
+    uint64_t max_data;                /* connection receive window */
+    uint64_t max_stream_data;         /* per-stream receive window */
+    uint64_t max_streams_bidi, max_streams_uni;
+    uint64_t max_datagram_frame_size; /* 0 = DATAGRAM frames not accepted */
+    size_t max_udp_payload_size;      /* what we accept; default 1452 */
+    uint64_t active_connection_id_limit;
+    /* Upper bounds for receive-window auto-tuning (>= the windows above). */
+    uint64_t max_data_window, max_stream_data_window;
+
+    /* Versions in preference order; the first is used for a client's
+     * first Initial. Default {QUIC_VERSION_1}. */
+    uint32_t versions[QUIC_MAX_VERSIONS];
+    size_t version_count;
+
+    quic_cc_algorithm cc;
+    bool pacing; /* default true */
+    /* Initiate a key update after this many packets sent with one key
+     * phase; 0 = only on request. */
+    uint64_t key_update_interval;
+
+    /* Client resumption: a ticket from a previous session_ticket sink call
+     * (session + remembered transport parameters), and whether to send 0-RTT
+     * data with it. */
+    const uint8_t *session_ticket;
+    size_t session_ticket_len;
+    bool enable_early_data;
+
+    /* Sinks, all optional, called synchronously from inside engine calls.
+     * They must not call back into the connection. */
+    void *sink_user;
+    /* A new session ticket (client): store the bytes to resume later. */
+    void (*session_ticket_sink)(void *user, const uint8_t *ticket, size_t len);
+    /* NSS key-log lines ("CLIENT_HANDSHAKE_TRAFFIC_SECRET <cr> <secret>"),
+     * without a newline. */
+    void (*keylog)(void *user, const char *line);
+    /* qlog JSON-SEQ records (RS, JSON text, LF); |fin| on the last one. */
+    void (*qlog)(void *user, const uint8_t *data, size_t len, bool fin);
+    /* Debug log lines; |level| 0 = error … 3 = debug. */
+    void (*log)(void *user, int level, const char *line);
+
+    const quic_allocator *allocator; /* NULL = libc */
+} quic_config;
+
+/* Fills |config| with the defaults for a client or a server. */
+void quic_config_init(quic_config *config, bool is_client);
+
+/* ---- Events (aioquic's events) -------------------------------------------- */
+
+typedef enum quic_event_type {
+    QUIC_EVENT_NONE = 0,
+    QUIC_EVENT_CONNECTION_TERMINATED,
+    QUIC_EVENT_HANDSHAKE_COMPLETED,
+    QUIC_EVENT_PING_ACKNOWLEDGED,
+    QUIC_EVENT_STOP_SENDING_RECEIVED,
+    QUIC_EVENT_STREAM_DATA_RECEIVED,
+    QUIC_EVENT_STREAM_RESET,
+    QUIC_EVENT_PROTOCOL_NEGOTIATED,
+    QUIC_EVENT_CONNECTION_ID_ISSUED,
+    QUIC_EVENT_CONNECTION_ID_RETIRED,
+    QUIC_EVENT_DATAGRAM_FRAME_RECEIVED,
+} quic_event_type;
+
+#define QUIC_FRAME_TYPE_NONE UINT64_MAX
+
+/* One event. Pointers inside stay valid until the next call of
+ * quic_conn_next_event, quic_conn_receive_datagram, quic_conn_handle_timer
+ * or quic_conn_free on the same connection (not until sends). */
+typedef struct quic_event {
+    quic_event_type type;
+    union {
+        struct {
+            uint64_t error_code;
+            uint64_t frame_type; /* QUIC_FRAME_TYPE_NONE if none */
+            const char *reason_phrase; /* NUL-terminated, may be "" */
+            bool is_application; /* application close (0x1d) */
+            bool by_peer;        /* closed by the peer, not by us */
+            bool idle_timeout;   /* ended by the idle timeout */
+            bool stateless_reset;
+        } connection_terminated;
+        struct {
+            const char *alpn_protocol; /* NULL if none was negotiated */
+            bool early_data_accepted;
+            bool session_resumed;
+        } handshake_completed;
+        struct {
+            uint64_t uid;
+        } ping_acknowledged;
+        struct {
+            uint64_t error_code;
+            uint64_t stream_id;
+        } stop_sending_received;
+        struct {
+            const uint8_t *data; /* points into the stream's buffer */
+            size_t len;
+            bool end_stream;
+            uint64_t stream_id;
+        } stream_data_received;
+        struct {
+            uint64_t error_code;
+            uint64_t stream_id;
+        } stream_reset;
+        struct {
+            const char *alpn_protocol;
+        } protocol_negotiated;
+        struct {
+            quic_cid connection_id;
+        } connection_id_issued, connection_id_retired;
+        struct {
+            const uint8_t *data;
+            size_t len;
+        } datagram_frame_received;
+    } u;
+} quic_event;
+
+/* ---- The connection (aioquic's QuicConnection) ---------------------------- */
+
+typedef struct quic_conn quic_conn;
+
+/* A datagram written by quic_conn_datagrams_to_send: bytes [offset,
+ * offset+len) of the caller's buffer, to send to |peer| with the ECN
+ * codepoint |ecn| (0 = not-ECT, 2 = ECT(0)). */
+typedef struct quic_datagram {
+    size_t offset;
+    size_t len;
+    quic_addr peer;
+    uint8_t ecn;
+} quic_datagram;
+
+/* Server-side facts about the client's first Initial, known to the
+ * demultiplexer before a connection exists. */
+typedef struct quic_server_params {
+    quic_cid original_dcid; /* DCID of the client's first Initial */
+    quic_cid retry_scid;    /* SCID of our Retry, len 0 if none was sent */
+    bool address_validated; /* a valid Retry/NEW_TOKEN token was presented */
+} quic_server_params;
+
+/* Creates a connection. |server| is NULL for a client and required for a
+ * server. Errors: QUIC_ERR_NOMEM, QUIC_ERR_INVALID_ARGUMENT, QUIC_ERR_TLS
+ * (the certificate, key or CA files cannot be used). */
+int quic_conn_new(quic_conn **out, const quic_config *config,
+                  const quic_server_params *server);
+/* Frees |conn| and everything it owns; NULL is accepted. */
+void quic_conn_free(quic_conn *conn);
 
 /* ---- Wire error codes (RFC 9000 §20.1) ----------------------------------- */
 
@@ -117,6 +330,127 @@ const char *quic_tls_library_version(void);
 /* A name for a wire error code ("FLOW_CONTROL_ERROR", "CRYPTO_ERROR", …);
  * never NULL. */
 const char *quic_wire_error_name(uint64_t code);
+
+/* ---- Driving a connection -------------------------------------------------- */
+
+/* Client: starts the handshake towards |peer|; the first Initial is then
+ * collected with quic_conn_datagrams_to_send. Errors: QUIC_ERR_INVALID_STATE
+ * (a server, or called twice), QUIC_ERR_TLS, QUIC_ERR_NOMEM. */
+int quic_conn_connect(quic_conn *conn, const quic_addr *peer, quic_time now);
+
+/* Feeds one received UDP datagram (it may hold coalesced packets). |data| is
+ * decrypted in place and is garbage afterwards. |ecn| is the codepoint read
+ * from the IP header (0-3). Packets that cannot be used are dropped as RFC
+ * 9000 says; a protocol violation closes the connection (a
+ * ConnectionTerminated event follows), neither is an error of the call.
+ * Errors: QUIC_ERR_NOMEM (fatal), QUIC_ERR_INVALID_ARGUMENT. */
+int quic_conn_receive_datagram(quic_conn *conn, uint8_t *data, size_t len,
+                               const quic_addr *peer, uint8_t ecn,
+                               quic_time now);
+
+/* Writes the datagrams the connection wants to send now into |buf|
+ * (capacity |cap|), back to back, and describes each in |out| (capacity
+ * |max|). Datagrams of one call go to one peer and all but the last have the
+ * same length, so the caller can send them with UDP GSO. Returns the number
+ * of datagrams (0 when nothing is due: congestion, pacing or nothing to
+ * send). Errors: QUIC_ERR_NOBUF (|cap| below one max-size datagram),
+ * QUIC_ERR_NOMEM. */
+int quic_conn_datagrams_to_send(quic_conn *conn, quic_time now, uint8_t *buf,
+                                size_t cap, quic_datagram *out, size_t max);
+
+/* The next instant quic_conn_handle_timer must be called, or
+ * QUIC_TIME_NONE. Valid after any other call on the connection. */
+quic_time quic_conn_get_timer(const quic_conn *conn);
+
+/* Runs what is due at |now| (loss detection, PTO probes, ACK delay, idle
+ * timeout, pacing). Errors: QUIC_ERR_NOMEM. */
+int quic_conn_handle_timer(quic_conn *conn, quic_time now);
+
+/* Pops the next event into |out|; false when there is none. */
+bool quic_conn_next_event(quic_conn *conn, quic_event *out);
+
+/* True once the connection has ended (after its ConnectionTerminated event
+ * and the closing/draining period): the caller may free it. */
+bool quic_conn_is_closed(const quic_conn *conn);
+
+/* ---- Streams, pings, datagrams, close ------------------------------------- */
+
+/* Queues |len| bytes (copied) on |stream_id|, opening the stream if it is
+ * ours and new; |end_stream| sends FIN after them. Errors:
+ * QUIC_ERR_INVALID_ARGUMENT (a peer's unidirectional stream, or a stream ID
+ * beyond what the peer allows — check quic_conn_get_next_available_stream_id),
+ * QUIC_ERR_INVALID_STATE (FIN already queued, stream reset, connection
+ * closing), QUIC_ERR_NOMEM. */
+int quic_conn_send_stream_data(quic_conn *conn, uint64_t stream_id,
+                               const uint8_t *data, size_t len,
+                               bool end_stream);
+
+/* Like quic_conn_send_stream_data but without a copy: |data| must stay valid
+ * until |release|(|release_arg|) is called, which happens once the bytes are
+ * acknowledged, the stream is reset, or the connection is freed. */
+int quic_conn_send_stream_data_ref(quic_conn *conn, uint64_t stream_id,
+                                   const uint8_t *data, size_t len,
+                                   bool end_stream,
+                                   void (*release)(void *release_arg),
+                                   void *release_arg);
+
+/* Bytes queued on |stream_id| and not yet acknowledged (0 for an unknown
+ * stream): a sender keeps this bounded instead of queuing a whole file. */
+size_t quic_conn_stream_send_buffered(const quic_conn *conn,
+                                      uint64_t stream_id);
+
+/* The lowest stream ID of the given kind that we have not opened, or
+ * QUIC_ERR_INVALID_STATE (as a negative value) when the peer's MAX_STREAMS
+ * does not allow one more yet. */
+int64_t quic_conn_get_next_available_stream_id(const quic_conn *conn,
+                                               bool is_unidirectional);
+
+/* Abruptly ends our sending side with RESET_STREAM. Errors:
+ * QUIC_ERR_INVALID_ARGUMENT (no sending side), QUIC_ERR_INVALID_STATE. */
+int quic_conn_reset_stream(quic_conn *conn, uint64_t stream_id,
+                           uint64_t error_code);
+
+/* Asks the peer to stop sending with STOP_SENDING. Errors as above. */
+int quic_conn_stop_stream(quic_conn *conn, uint64_t stream_id,
+                          uint64_t error_code);
+
+/* Sends a PING; a PingAcknowledged(|uid|) event follows when the packet
+ * carrying it is acknowledged. Errors: QUIC_ERR_INVALID_STATE. */
+int quic_conn_send_ping(quic_conn *conn, uint64_t uid);
+
+/* Sends a DATAGRAM frame (RFC 9221), unreliable. Errors:
+ * QUIC_ERR_INVALID_STATE (the peer does not accept them),
+ * QUIC_ERR_INVALID_ARGUMENT (larger than the peer's limit), QUIC_ERR_NOMEM. */
+int quic_conn_send_datagram_frame(quic_conn *conn, const uint8_t *data,
+                                  size_t len);
+
+/* Closes the connection: CONNECTION_CLOSE with |error_code|; |frame_type|
+ * QUIC_FRAME_TYPE_NONE makes it an application close (0x1d), anything else a
+ * transport close (0x1c) naming that frame type. |reason| may be NULL. A
+ * ConnectionTerminated event follows. */
+void quic_conn_close(quic_conn *conn, uint64_t error_code,
+                     uint64_t frame_type, const char *reason);
+
+/* Initiates a key update (RFC 9001 §6). Errors: QUIC_ERR_INVALID_STATE
+ * (handshake not confirmed, or the previous update not yet acknowledged). */
+int quic_conn_request_key_update(quic_conn *conn);
+
+/* Client: switches to an unused connection ID of the peer's and retires the
+ * current one. Errors: QUIC_ERR_INVALID_STATE (none available). */
+int quic_conn_change_connection_id(quic_conn *conn);
+
+/* Figures for -v output, ping and benchmarks. */
+typedef struct quic_conn_stats {
+    quic_time smoothed_rtt, rtt_variance, min_rtt, latest_rtt;
+    uint64_t cwnd, bytes_in_flight;
+    uint64_t bytes_sent, bytes_received;
+    uint64_t packets_sent, packets_received, packets_lost;
+    uint32_t version;
+    uint16_t cipher_suite; /* TLS id, e.g. 0x1301 */
+    quic_cid local_cid, peer_cid;
+} quic_conn_stats;
+
+void quic_conn_get_stats(const quic_conn *conn, quic_conn_stats *out);
 
 #ifdef __cplusplus
 }

@@ -110,7 +110,7 @@ $(BUILD)/tests/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(BUILD)/obj/tests/fuzz/repla
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 fuzz:
 	@test -n "$(T)" || { echo "usage: make fuzz T=fuzz_name" >&2; exit 2; }
-	$(MAKE) BUILD=build/fuzz CC=clang SAN= OPT="-O1 -g" build/fuzz/libh3cli.a
+	+$(MAKE) BUILD=build/fuzz CC=clang SAN= OPT="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" build/fuzz/libh3cli.a
 	clang -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined -I. -Ibuild/fuzz/include \
 	  $(WOLFSSL_CFLAGS) tests/fuzz/$(T).c build/fuzz/libh3cli.a $(LIBS) -o build/fuzz/$(T)
 	@echo "run: build/fuzz/$(T) tests/fuzz/corpus/$(patsubst fuzz_%,%,$(T))"

@@ -25,7 +25,11 @@ uint8_t *quic_put_varint_n(uint8_t *p, uint64_t v, size_t len) {
 }
 
 uint8_t *quic_put_varint(uint8_t *p, uint64_t v) {
-    return quic_put_varint_n(p, v, quic_varint_len(v));
+    size_t len = quic_varint_len(v);
+    /* Out of range: write nothing rather than touch a byte nobody sized. */
+    if (len == 0)
+        return p;
+    return quic_put_varint_n(p, v, len);
 }
 
 const uint8_t *quic_get_varint(const uint8_t *p, const uint8_t *end,

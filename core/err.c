@@ -17,6 +17,11 @@ const char *quic_strerror(int err) {
     case QUIC_ERR_PROTOCOL_VIOLATION: return "protocol violation";
     case QUIC_ERR_UNKNOWN_VERSION: return "unknown QUIC version";
     case QUIC_ERR_VARINT_RANGE: return "integer too large for a varint";
+    case QUIC_ERR_FIXED_BIT: return "packet fixed bit is zero";
+    case QUIC_ERR_CID_TOO_LONG: return "connection ID longer than 20 bytes";
+    case QUIC_ERR_PACKET_LENGTH: return "packet Length exceeds the datagram";
+    case QUIC_ERR_VN_LIST: return "bad Version Negotiation version list";
+    case QUIC_ERR_RETRY_NO_TOKEN: return "Retry packet without a token";
     case QUIC_ERR_CRYPTO: return "cryptographic operation failed";
     case QUIC_ERR_DECRYPT: return "packet authentication failed";
     case QUIC_ERR_UNSUPPORTED_CIPHER: return "unsupported cipher";

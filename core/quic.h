@@ -76,6 +76,11 @@ typedef struct quic_cid {
 #define QUIC_ERR_UNKNOWN_VERSION (-109)     /* version this code cannot parse */
 #define QUIC_ERR_VARINT_RANGE (-110)        /* value over 2^62-1 */
 /* -111 … -129: reserved for wire primitives (varint, packet, frame, tparams) */
+#define QUIC_ERR_FIXED_BIT (-111)      /* packet with the fixed bit cleared */
+#define QUIC_ERR_CID_TOO_LONG (-112)   /* connection ID over 20 bytes (v1/v2) */
+#define QUIC_ERR_PACKET_LENGTH (-113)  /* Length field runs past the datagram */
+#define QUIC_ERR_VN_LIST (-114)        /* Version Negotiation list empty/ragged */
+#define QUIC_ERR_RETRY_NO_TOKEN (-115) /* Retry with an empty token (§17.2.5.2) */
 #define QUIC_ERR_CRYPTO (-130)          /* a wolfCrypt primitive failed */
 #define QUIC_ERR_DECRYPT (-131)         /* AEAD authentication failed */
 #define QUIC_ERR_UNSUPPORTED_CIPHER (-132)

@@ -25,6 +25,7 @@ const char *quic_strerror(int err) {
     case QUIC_ERR_CRYPTO: return "cryptographic operation failed";
     case QUIC_ERR_DECRYPT: return "packet authentication failed";
     case QUIC_ERR_UNSUPPORTED_CIPHER: return "unsupported cipher";
+    case QUIC_ERR_SHORT_PACKET: return "packet too short to unprotect";
     case QUIC_ERR_TLS: return "TLS handshake failed";
     case QUIC_ERR_FLOW_CONTROL: return "peer exceeded flow-control credit";
     case QUIC_ERR_STREAM_LIMIT: return "peer exceeded the stream limit";

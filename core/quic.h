@@ -84,7 +84,8 @@ typedef struct quic_cid {
 #define QUIC_ERR_CRYPTO (-130)          /* a wolfCrypt primitive failed */
 #define QUIC_ERR_DECRYPT (-131)         /* AEAD authentication failed */
 #define QUIC_ERR_UNSUPPORTED_CIPHER (-132)
-/* -133 … -149: reserved for packet protection */
+#define QUIC_ERR_SHORT_PACKET (-133) /* too short for header protection/tag */
+/* -134 … -149: reserved for packet protection */
 #define QUIC_ERR_TLS (-150) /* the TLS handshake failed */
 /* -151 … -169: reserved for the TLS glue */
 /* -170 … -179: reserved */

@@ -1,0 +1,81 @@
+/* core/cc.h — the pluggable congestion-controller interface that core/recovery
+ * drives (RFC 9002 §7), and the NewReno controller's state (core/cc_reno.c).
+ * A controller only keeps its window: bytes in flight, RTT and loss
+ * detection are core/recovery's. Internal. */
+#ifndef H3CLI_CORE_CC_H
+#define H3CLI_CORE_CC_H
+
+#include "core/quic.h"
+
+typedef struct quic_cc quic_cc;
+
+/* Operations of one controller algorithm. Every function is required. |now|
+ * is the caller's clock; none of them allocate or fail. */
+typedef struct quic_cc_ops {
+    const char *name; /* "reno", "cubic" */
+    /* A packet that counts towards bytes in flight was sent. */
+    void (*on_packet_sent)(quic_cc *cc, size_t bytes, quic_time now);
+    /* One in-flight packet of |bytes|, sent at |time_sent|, was newly
+     * acknowledged. |app_limited|: the sender could not fill the window
+     * (no data or flow control), so the window must not grow (RFC 9002
+     * §7.8). Called after on_packets_lost for the same ACK. */
+    void (*on_packet_acked)(quic_cc *cc, size_t bytes, quic_time time_sent,
+                            bool app_limited, quic_time now);
+    /* In-flight packets were declared lost: |bytes| in total, the newest of
+     * them sent at |largest_time_sent| (RFC 9002 B.8 OnPacketsLost). */
+    void (*on_packets_lost)(quic_cc *cc, uint64_t bytes,
+                            quic_time largest_time_sent, quic_time now);
+    /* Persistent congestion was established (RFC 9002 §7.6). */
+    void (*on_persistent_congestion)(quic_cc *cc, quic_time now);
+    /* The peer's ECN-CE count grew in an ACK whose largest newly
+     * acknowledged packet was sent at |time_sent| (RFC 9002 B.7). */
+    void (*on_ecn_ce)(quic_cc *cc, quic_time time_sent, quic_time now);
+    /* May a packet be sent with |bytes_in_flight| already out? */
+    bool (*can_send)(const quic_cc *cc, uint64_t bytes_in_flight);
+    /* The congestion window in bytes. */
+    uint64_t (*cwnd)(const quic_cc *cc);
+    /* The pacing rate in bytes per second for |smoothed_rtt|, or 0 when
+     * the controller has no opinion (then unpaced). */
+    uint64_t (*pacing_rate)(const quic_cc *cc, quic_time smoothed_rtt);
+} quic_cc_ops;
+
+/* Every controller's state starts with this, so a quic_cc * points at it. */
+struct quic_cc {
+    const quic_cc_ops *ops;
+};
+
+/* RFC 9002 §7.2: min(10 × mds, max(14720, 2 × mds)). */
+uint64_t quic_cc_initial_window(size_t max_datagram_size);
+/* RFC 9002 §7.2: 2 × mds. */
+uint64_t quic_cc_minimum_window(size_t max_datagram_size);
+
+/* NewReno (RFC 9002 §7 and Appendix B). Embeddable; no cleanup needed. */
+typedef struct quic_cc_reno {
+    quic_cc base;
+    size_t max_datagram_size;
+    uint64_t cwnd;
+    uint64_t ssthresh;        /* UINT64_MAX until the first congestion event */
+    uint64_t ca_acked;        /* bytes acknowledged towards the next +1 mds in
+                                 congestion avoidance (RFC 3465 §2.1) */
+    quic_time recovery_start; /* valid when |in_recovery_epoch| */
+    bool in_recovery_epoch;
+} quic_cc_reno;
+
+/* Starts NewReno in slow start with the initial window for
+ * |max_datagram_size| (at least 1200). */
+void quic_cc_reno_init(quic_cc_reno *reno, size_t max_datagram_size);
+
+/* Calls through the ops table. */
+static inline void quic_cc_on_packet_sent(quic_cc *cc, size_t bytes,
+                                          quic_time now) {
+    cc->ops->on_packet_sent(cc, bytes, now);
+}
+static inline uint64_t quic_cc_cwnd(const quic_cc *cc) {
+    return cc->ops->cwnd(cc);
+}
+static inline bool quic_cc_can_send(const quic_cc *cc,
+                                    uint64_t bytes_in_flight) {
+    return cc->ops->can_send(cc, bytes_in_flight);
+}
+
+#endif

@@ -31,9 +31,8 @@ static uint8_t bits_from_type(uint32_t version, quic_packet_type type) {
 }
 
 /* Reads a 1-byte CID length and the CID. |max| bounds the length. */
-static const uint8_t *get_cid(const uint8_t *p, const uint8_t *end,
-                              size_t max, const uint8_t **cid,
-                              size_t *cid_len, int *err) {
+static const uint8_t *get_cid(const uint8_t *p, const uint8_t *end, size_t max,
+                              const uint8_t **cid, size_t *cid_len, int *err) {
     if (p >= end) {
         *err = QUIC_ERR_TRUNCATED;
         return NULL;
@@ -186,7 +185,9 @@ int quic_cid_from_bytes(quic_cid *out, const uint8_t *data, size_t len) {
 
 /* ---- Building ------------------------------------------------------------ */
 
-static bool pn_len_ok(size_t pn_len) { return pn_len >= 1 && pn_len <= 4; }
+static bool pn_len_ok(size_t pn_len) {
+    return pn_len >= 1 && pn_len <= 4;
+}
 
 /* The low |pn_len| bytes of |pn|, big-endian (RFC 9000 §17.1). */
 static uint8_t *put_pn(uint8_t *p, uint64_t pn, size_t pn_len) {
@@ -260,9 +261,9 @@ size_t quic_short_header_len(size_t dcid_len, size_t pn_len) {
     return 1 + dcid_len + pn_len;
 }
 
-int quic_short_header_write(uint8_t *p, const uint8_t *end,
-                            const uint8_t *dcid, size_t dcid_len, bool spin,
-                            bool key_phase, uint64_t pn, size_t pn_len) {
+int quic_short_header_write(uint8_t *p, const uint8_t *end, const uint8_t *dcid,
+                            size_t dcid_len, bool spin, bool key_phase,
+                            uint64_t pn, size_t pn_len) {
     if (dcid_len > QUIC_MAX_CID_LEN || !pn_len_ok(pn_len))
         return QUIC_ERR_INVALID_ARGUMENT;
     size_t n = quic_short_header_len(dcid_len, pn_len);
@@ -284,8 +285,8 @@ size_t quic_version_negotiation_len(size_t dcid_len, size_t scid_len,
 int quic_version_negotiation_write(uint8_t *p, const uint8_t *end,
                                    const uint8_t *dcid, size_t dcid_len,
                                    const uint8_t *scid, size_t scid_len,
-                                   const uint32_t *versions,
-                                   size_t n_versions, uint8_t unused) {
+                                   const uint32_t *versions, size_t n_versions,
+                                   uint8_t unused) {
     if (n_versions == 0 || dcid_len > QUIC_INVARIANT_MAX_CID_LEN ||
         scid_len > QUIC_INVARIANT_MAX_CID_LEN)
         return QUIC_ERR_INVALID_ARGUMENT;
@@ -313,14 +314,12 @@ uint32_t quic_version_negotiation_at(const quic_packet_header *h, size_t i) {
 }
 
 size_t quic_retry_len(size_t dcid_len, size_t scid_len, size_t token_len) {
-    return 1 + 4 + 1 + dcid_len + 1 + scid_len + token_len +
-           QUIC_RETRY_TAG_LEN;
+    return 1 + 4 + 1 + dcid_len + 1 + scid_len + token_len + QUIC_RETRY_TAG_LEN;
 }
 
 int quic_retry_write(uint8_t *p, const uint8_t *end, uint32_t version,
-                     const uint8_t *dcid, size_t dcid_len,
-                     const uint8_t *scid, size_t scid_len,
-                     const uint8_t *token, size_t token_len,
+                     const uint8_t *dcid, size_t dcid_len, const uint8_t *scid,
+                     size_t scid_len, const uint8_t *token, size_t token_len,
                      const uint8_t *tag, uint8_t unused) {
     if (!quic_version_is_known(version) || dcid_len > QUIC_MAX_CID_LEN ||
         scid_len > QUIC_MAX_CID_LEN || token_len == 0)
@@ -329,9 +328,9 @@ int quic_retry_write(uint8_t *p, const uint8_t *end, uint32_t version,
     if ((size_t)(end - p) < n)
         return QUIC_ERR_NOBUF;
     uint8_t *q = p;
-    *q++ = (uint8_t)(HEADER_FORM_LONG | FIXED_BIT |
-                     bits_from_type(version, QUIC_PACKET_RETRY) |
-                     (unused & 0x0f));
+    *q++ =
+        (uint8_t)(HEADER_FORM_LONG | FIXED_BIT |
+                  bits_from_type(version, QUIC_PACKET_RETRY) | (unused & 0x0f));
     q = quic_put_u32(q, version);
     q = put_cid(q, dcid, dcid_len);
     q = put_cid(q, scid, scid_len);

@@ -139,9 +139,9 @@ size_t quic_short_header_len(size_t dcid_len, size_t pn_len);
  * key-phase bits, zero reserved bits, then |dcid| and the low |pn_len| bytes
  * of |pn|. Returns the header length, QUIC_ERR_NOBUF or
  * QUIC_ERR_INVALID_ARGUMENT. */
-int quic_short_header_write(uint8_t *p, const uint8_t *end,
-                            const uint8_t *dcid, size_t dcid_len, bool spin,
-                            bool key_phase, uint64_t pn, size_t pn_len);
+int quic_short_header_write(uint8_t *p, const uint8_t *end, const uint8_t *dcid,
+                            size_t dcid_len, bool spin, bool key_phase,
+                            uint64_t pn, size_t pn_len);
 
 /* Bytes of a Version Negotiation packet. */
 size_t quic_version_negotiation_len(size_t dcid_len, size_t scid_len,
@@ -156,8 +156,8 @@ size_t quic_version_negotiation_len(size_t dcid_len, size_t scid_len,
 int quic_version_negotiation_write(uint8_t *p, const uint8_t *end,
                                    const uint8_t *dcid, size_t dcid_len,
                                    const uint8_t *scid, size_t scid_len,
-                                   const uint32_t *versions,
-                                   size_t n_versions, uint8_t unused);
+                                   const uint32_t *versions, size_t n_versions,
+                                   uint8_t unused);
 
 /* Number of versions in a parsed Version Negotiation packet. */
 size_t quic_version_negotiation_count(const quic_packet_header *h);
@@ -173,9 +173,8 @@ size_t quic_retry_len(size_t dcid_len, size_t scid_len, size_t token_len);
  * overwrite them. Returns the length, QUIC_ERR_NOBUF or
  * QUIC_ERR_INVALID_ARGUMENT (unknown version, CID over 20, empty token). */
 int quic_retry_write(uint8_t *p, const uint8_t *end, uint32_t version,
-                     const uint8_t *dcid, size_t dcid_len,
-                     const uint8_t *scid, size_t scid_len,
-                     const uint8_t *token, size_t token_len,
+                     const uint8_t *dcid, size_t dcid_len, const uint8_t *scid,
+                     size_t scid_len, const uint8_t *token, size_t token_len,
                      const uint8_t *tag, uint8_t unused);
 
 /* Writes the Retry pseudo-packet the integrity tag is computed over (RFC

@@ -147,15 +147,14 @@ static void test_quic_retry_write_rfc_retry(void **state) {
         uint8_t out[64], ps[64];
         assert_int_equal(quic_retry_len(0, 8, tok_len), len);
         /* The RFC packets set all four unused bits. */
-        int n = quic_retry_write(out, out + sizeof(out),
-                                 vector_files[i].version, NULL, 0, server_scid,
-                                 8, tok, tok_len, tag, 0x0f);
+        int n =
+            quic_retry_write(out, out + sizeof(out), vector_files[i].version,
+                             NULL, 0, server_scid, 8, tok, tok_len, tag, 0x0f);
         assert_int_equal(n, len);
         assert_memory_equal(out, want, len);
         /* Without a tag: zeros, then the pseudo-packet over the rest. */
         n = quic_retry_write(out, out + sizeof(out), vector_files[i].version,
-                             NULL, 0, server_scid, 8, tok, tok_len, NULL,
-                             0x0f);
+                             NULL, 0, server_scid, 8, tok, tok_len, NULL, 0x0f);
         assert_int_equal(n, len);
         static const uint8_t zero[16];
         assert_memory_equal(out + len - 16, zero, 16);
@@ -197,15 +196,15 @@ static void test_quic_short_header_write_bits(void **state) {
     int n = quic_short_header_write(out, out + sizeof(out), cid, 4, true, true,
                                     0x1234, 2);
     assert_int_equal(n, 7);
-    static const uint8_t want[] = {0x40 | 0x20 | 0x04 | 0x01, 1, 2, 3, 4,
-                                   0x12, 0x34};
+    static const uint8_t want[] = {
+        0x40 | 0x20 | 0x04 | 0x01, 1, 2, 3, 4, 0x12, 0x34};
     assert_memory_equal(out, want, sizeof(want));
-    assert_int_equal(quic_short_header_write(out, out + 6, cid, 4, false,
-                                             false, 0, 2),
-                     QUIC_ERR_NOBUF);
-    assert_int_equal(quic_short_header_write(out, out + 32, cid, 4, false,
-                                             false, 0, 5),
-                     QUIC_ERR_INVALID_ARGUMENT);
+    assert_int_equal(
+        quic_short_header_write(out, out + 6, cid, 4, false, false, 0, 2),
+        QUIC_ERR_NOBUF);
+    assert_int_equal(
+        quic_short_header_write(out, out + 32, cid, 4, false, false, 0, 5),
+        QUIC_ERR_INVALID_ARGUMENT);
     quic_packet_header h;
     assert_int_equal(quic_packet_parse(&h, out, out + n, 4), 0);
     assert_memory_equal(h.dcid, cid, 4);
@@ -216,8 +215,8 @@ static void test_quic_short_header_write_bits(void **state) {
 static size_t build_coalesced(uint8_t *dg, size_t cap, uint32_t version) {
     static const uint8_t dcid[5] = {9, 9, 9, 9, 9}, scid[3] = {7, 7, 7};
     static const uint8_t token[2] = {0xaa, 0xbb};
-    quic_long_header_fields f = {QUIC_PACKET_INITIAL, version, dcid, 5,
-                                 scid, 3, token, 2};
+    quic_long_header_fields f = {
+        QUIC_PACKET_INITIAL, version, dcid, 5, scid, 3, token, 2};
     uint8_t *p = dg, *end = dg + cap;
     int n = quic_long_header_write(p, end, &f, 7, 1);
     assert_true(n > 0);
@@ -244,9 +243,8 @@ static void test_quic_packet_parse_coalesced_walk(void **state) {
         size_t len = build_coalesced(dg, sizeof(dg), vector_files[v].version);
         const uint8_t *p = dg, *end = dg + len;
         quic_packet_header h;
-        static const quic_packet_type want[] = {QUIC_PACKET_INITIAL,
-                                                QUIC_PACKET_HANDSHAKE,
-                                                QUIC_PACKET_ONE_RTT};
+        static const quic_packet_type want[] = {
+            QUIC_PACKET_INITIAL, QUIC_PACKET_HANDSHAKE, QUIC_PACKET_ONE_RTT};
         for (size_t i = 0; i < 3; i++) {
             assert_int_equal(quic_packet_parse(&h, p, end, 5), 0);
             assert_int_equal(h.type, want[i]);
@@ -299,8 +297,7 @@ static void test_quic_packet_parse_v2_type_bits(void **state) {
         quic_packet_header h;
         int rc = quic_packet_parse(&h, pkt, pkt + len, 0);
         if (rc != 0 || h.type != rows[i].type)
-            fail_msg("row at line %d: rc %d type %d", rows[i].line, rc,
-                     h.type);
+            fail_msg("row at line %d: rc %d type %d", rows[i].line, rc, h.type);
         quic_long_header_fields f = {.type = rows[i].type,
                                      .version = rows[i].version};
         uint8_t out[16];
@@ -418,9 +415,9 @@ static void test_quic_version_negotiation_write_and_parse(void **state) {
     uint8_t out[64];
     int n = quic_version_negotiation_write(out, out + sizeof(out), dcid, 3,
                                            scid, 2, versions, 3, 0x15);
-    static const uint8_t want[] = {0xc0 | 0x15, 0, 0, 0, 0, 3, 1, 2, 3, 2, 4,
-                                   5, 0x6b, 0x33, 0x43, 0xcf, 0, 0, 0, 1,
-                                   0x1a, 0x2a, 0x3a, 0x4a};
+    static const uint8_t want[] = {
+        0xc0 | 0x15, 0,    0,    0,    0, 3, 1, 2, 3,    2,    4,    5,
+        0x6b,        0x33, 0x43, 0xcf, 0, 0, 0, 1, 0x1a, 0x2a, 0x3a, 0x4a};
     assert_int_equal(n, sizeof(want));
     assert_int_equal(quic_version_negotiation_len(3, 2, 3), sizeof(want));
     assert_memory_equal(out, want, sizeof(want));
@@ -438,8 +435,7 @@ static void test_quic_version_negotiation_write_and_parse(void **state) {
     /* Ragged and empty lists. */
     assert_int_equal(quic_packet_parse(&h, out, out + n - 1, 0),
                      QUIC_ERR_VN_LIST);
-    assert_int_equal(quic_packet_parse(&h, out, out + 12, 0),
-                     QUIC_ERR_VN_LIST);
+    assert_int_equal(quic_packet_parse(&h, out, out + 12, 0), QUIC_ERR_VN_LIST);
     assert_int_equal(quic_version_negotiation_write(out, out + sizeof(out),
                                                     dcid, 3, scid, 2, versions,
                                                     0, 0),

@@ -111,8 +111,7 @@ static void test_quic_pn_encode_decode_random_round_trip(void **state) {
         uint64_t got = quic_pn_decode(received, pn & mask, len);
         if (got != pn)
             fail_msg("seed %u iteration %d: acked %llu pn %llu len %zu", seed,
-                     i, (unsigned long long)acked, (unsigned long long)pn,
-                     len);
+                     i, (unsigned long long)acked, (unsigned long long)pn, len);
     }
 }
 

@@ -17,7 +17,9 @@ static const struct {
     size_t len;
     uint64_t value;
 } rfc_samples[] = {
-    {__LINE__, {0xc2, 0x19, 0x7c, 0x5e, 0xff, 0x14, 0xe8, 0x8c}, 8,
+    {__LINE__,
+     {0xc2, 0x19, 0x7c, 0x5e, 0xff, 0x14, 0xe8, 0x8c},
+     8,
      UINT64_C(151288809941952652)},
     {__LINE__, {0x9d, 0x7f, 0x3e, 0x7d}, 4, 494878333},
     {__LINE__, {0x7b, 0xbd}, 2, 15293},
@@ -27,8 +29,7 @@ static const struct {
 
 static void test_quic_get_varint_rfc_samples(void **state) {
     (void)state;
-    for (size_t i = 0; i < sizeof(rfc_samples) / sizeof(rfc_samples[0]);
-         i++) {
+    for (size_t i = 0; i < sizeof(rfc_samples) / sizeof(rfc_samples[0]); i++) {
         const uint8_t *p = rfc_samples[i].bytes;
         uint64_t v = 0;
         const uint8_t *next = quic_get_varint(p, p + rfc_samples[i].len, &v);
@@ -52,13 +53,11 @@ static void test_quic_put_varint_rfc_samples_minimal(void **state) {
 static void test_quic_get_varint_truncated(void **state) {
     (void)state;
     uint64_t v = 99;
-    for (size_t i = 0; i < sizeof(rfc_samples) / sizeof(rfc_samples[0]);
-         i++) {
+    for (size_t i = 0; i < sizeof(rfc_samples) / sizeof(rfc_samples[0]); i++) {
         const uint8_t *p = rfc_samples[i].bytes;
         for (size_t cut = 0; cut < rfc_samples[i].len; cut++)
             if (quic_get_varint(p, p + cut, &v) != NULL)
-                fail_msg("sample at line %d cut %zu", rfc_samples[i].line,
-                         cut);
+                fail_msg("sample at line %d cut %zu", rfc_samples[i].line, cut);
     }
     assert_int_equal(v, 99); /* untouched on failure */
 }

@@ -126,9 +126,13 @@ int quic_keys_hp_mask(quic_keys *keys, const uint8_t *sample,
             return QUIC_ERR_CRYPTO;
         return 0;
     }
-    /* RFC 9001 §5.4.3: mask = AES-ECB(hp_key, sample). */
-    uint8_t block[AES_BLOCK_SIZE];
-    if (wc_AesEncryptDirect(&hp->u.aes, block, sample) != 0)
+    /* RFC 9001 §5.4.3: mask = AES-ECB(hp_key, sample). The sample sits at
+     * any offset in a packet; wolfCrypt's AES-NI path allocates a bounce
+     * buffer for each unaligned block, so copy it to an aligned one. */
+    _Alignas(16) uint8_t in[AES_BLOCK_SIZE];
+    _Alignas(16) uint8_t block[AES_BLOCK_SIZE];
+    memcpy(in, sample, AES_BLOCK_SIZE);
+    if (wc_AesEncryptDirect(&hp->u.aes, block, in) != 0)
         return QUIC_ERR_CRYPTO;
     memcpy(mask, block, QUIC_HP_MASK_LEN);
     return 0;

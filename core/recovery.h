@@ -235,7 +235,8 @@ int quic_recovery_ack_end(quic_recovery *rec, uint64_t ecn_ce, quic_time now);
  */
 
 /* Packets newly acknowledged / declared lost by the last ack_end or
- * on_timeout, in packet-number order. Valid (with their frame records) until
+ * on_timeout (lost ones in packet-number order, acked ones range by range
+ * as the ACK listed them). Valid (with their frame records) until
  * the next quic_recovery_ack_begin, quic_recovery_on_timeout,
  * quic_recovery_clear_results or cleanup. */
 const quic_sent_packet *quic_recovery_acked(const quic_recovery *rec,
@@ -243,7 +244,10 @@ const quic_sent_packet *quic_recovery_acked(const quic_recovery *rec,
 const quic_sent_packet *quic_recovery_lost(const quic_recovery *rec, size_t *n);
 
 /* The frame record at |index| (a packet's |frames| or a record's |next|),
- * or NULL for QUIC_FRAME_REC_NONE. */
+ * or NULL for QUIC_FRAME_REC_NONE. The pointer is invalidated by
+ * quic_recovery_add_frame (the pool may move); indices stay valid, so a
+ * caller that queues retransmissions while walking a list keeps the index
+ * of the next record, not the pointer. */
 const quic_frame_rec *quic_recovery_frame(const quic_recovery *rec,
                                           uint32_t index);
 

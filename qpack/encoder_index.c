@@ -16,16 +16,35 @@ static uint64_t hash_bytes(const uint8_t *p, size_t n, uint64_t seed) {
         p += 8;
         n -= 8;
     }
+    /* The last 0-7 bytes without a variable-length copy. */
     uint64_t v = 0;
-    memcpy(&v, p, n);
+    if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, p, 4);
+        memcpy(&b, p + n - 4, 4);
+        v = (uint64_t)a << 32 | b;
+    } else if (n > 0) {
+        v = (uint64_t)p[0] << 16 | (uint64_t)p[n / 2] << 8 | p[n - 1];
+    }
     h = (h ^ v) * UINT64_C(0xc4ceb9fe1a85ec53);
     return h ^ (h >> 29);
 }
 
-void qpack_encoder_hash(const qpack_field *f, qpack_hashes *h) {
-    uint64_t hn = hash_bytes(f->name, f->name_len, HASH_SEED);
-    h->name = (uint32_t)hn;
-    h->nv = hash_bytes(f->value, f->value_len, hn);
+void qpack_encoder_hash_name(const qpack_field *f, qpack_hashes *h) {
+    h->name64 = hash_bytes(f->name, f->name_len, HASH_SEED);
+    h->name = (uint32_t)h->name64;
+}
+
+/* Long values are hashed by their length, head and tail only: the lookups
+ * compare bytes anyway, and long values (cookies, tokens) differ there. */
+void qpack_encoder_hash_value(const qpack_field *f, qpack_hashes *h) {
+    size_t n = f->value_len;
+    if (n <= 64) {
+        h->nv = hash_bytes(f->value, n, h->name64);
+        return;
+    }
+    uint64_t head = hash_bytes(f->value, 32, h->name64 ^ n);
+    h->nv = hash_bytes(f->value + n - 32, 32, head);
 }
 
 static bool same_field(const qpack_field *f, const uint8_t *name,
@@ -42,51 +61,48 @@ static bool same_name(const qpack_field *f, const uint8_t *name,
 }
 
 void qpack_encoder_index_static(qpack_encoder *enc) {
-    memset(enc->static_nv, 0, sizeof(enc->static_nv));
     memset(enc->static_name, 0, sizeof(enc->static_name));
-    for (int i = 0; i < QPACK_STATIC_COUNT; i++) {
+    for (int i = QPACK_STATIC_COUNT - 1; i >= 0; i--) {
         const qpack_static_entry *s = &qpack_static_table[i];
         qpack_field f = {s->name, s->name_len, s->value, s->value_len, 0};
         qpack_hashes h;
-        qpack_encoder_hash(&f, &h);
+        qpack_encoder_hash_name(&f, &h);
         enc->static_name_hash[i] = h.name;
-        enc->static_nv_hash[i] = h.nv;
-        size_t slot = h.nv & (QPACK_STATIC_SLOTS - 1);
-        while (enc->static_nv[slot])
-            slot = (slot + 1) & (QPACK_STATIC_SLOTS - 1);
-        enc->static_nv[slot] = (uint8_t)(i + 1);
-        /* Names: keep the lowest index, the cheapest to encode. */
-        if (qpack_encoder_static_name(enc, &f, h.name) >= 0)
-            continue;
-        slot = h.name & (QPACK_STATIC_SLOTS - 1);
-        while (enc->static_name[slot])
-            slot = (slot + 1) & (QPACK_STATIC_SLOTS - 1);
+        /* Going down, each entry goes in front of the higher ones with its
+         * name, so the chain starts at the lowest (cheapest) index. */
+        enc->static_next[i] = 0xff;
+        size_t slot = h.name & (QPACK_STATIC_SLOTS - 1);
+        for (uint8_t v; (v = enc->static_name[slot]) != 0;
+             slot = (slot + 1) & (QPACK_STATIC_SLOTS - 1)) {
+            if (enc->static_name_hash[v - 1] == h.name &&
+                same_name(&f, qpack_static_table[v - 1].name,
+                          qpack_static_table[v - 1].name_len)) {
+                enc->static_next[i] = (uint8_t)(v - 1);
+                break;
+            }
+        }
         enc->static_name[slot] = (uint8_t)(i + 1);
     }
 }
 
-int qpack_encoder_static_nv(const qpack_encoder *enc, const qpack_field *f,
-                            uint64_t nv_hash) {
-    size_t slot = nv_hash & (QPACK_STATIC_SLOTS - 1);
-    for (uint8_t v; (v = enc->static_nv[slot]) != 0;
-         slot = (slot + 1) & (QPACK_STATIC_SLOTS - 1)) {
-        const qpack_static_entry *s = &qpack_static_table[v - 1];
-        if (enc->static_nv_hash[v - 1] == nv_hash &&
-            same_field(f, s->name, s->name_len, s->value, s->value_len))
-            return v - 1;
-    }
-    return -1;
-}
-
-int qpack_encoder_static_name(const qpack_encoder *enc, const qpack_field *f,
-                              uint32_t name_hash) {
+int qpack_encoder_static_find(const qpack_encoder *enc, const qpack_field *f,
+                              uint32_t name_hash, int *name_index) {
     size_t slot = name_hash & (QPACK_STATIC_SLOTS - 1);
+    *name_index = -1;
     for (uint8_t v; (v = enc->static_name[slot]) != 0;
          slot = (slot + 1) & (QPACK_STATIC_SLOTS - 1)) {
         const qpack_static_entry *s = &qpack_static_table[v - 1];
-        if (enc->static_name_hash[v - 1] == name_hash &&
-            same_name(f, s->name, s->name_len))
-            return v - 1;
+        if (enc->static_name_hash[v - 1] != name_hash ||
+            !same_name(f, s->name, s->name_len))
+            continue;
+        *name_index = v - 1;
+        for (int i = v - 1; i != 0xff; i = enc->static_next[i]) {
+            s = &qpack_static_table[i];
+            if (s->value_len == f->value_len &&
+                memcmp(s->value, f->value, f->value_len) == 0)
+                return i;
+        }
+        return -1;
     }
     return -1;
 }

@@ -23,7 +23,8 @@ typedef struct qpack_section_rec {
  * values are the ones an attacker could guess (RFC 9204 §7.1.1). */
 #define QPACK_MIN_INDEXED_COOKIE_LEN 20
 
-/* Open-addressed index of the static table: slot -> static index + 1. */
+/* Open-addressed index of the static table by name: slot -> the lowest
+ * static index with that name + 1; the others follow by static_next. */
 #define QPACK_STATIC_SLOTS 256
 /* Hashes of recently seen (name, value) pairs, for index-on-second-sight. */
 #define QPACK_SEEN_SLOTS 1024
@@ -42,9 +43,8 @@ struct qpack_encoder {
     qpack_entry **nv_buckets;
     qpack_entry **name_buckets;
     size_t bucket_mask;
-    uint8_t static_nv[QPACK_STATIC_SLOTS];
-    uint8_t static_name[QPACK_STATIC_SLOTS];
-    uint64_t static_nv_hash[QPACK_STATIC_COUNT];
+    uint8_t static_name[QPACK_STATIC_SLOTS]; /* lowest index + 1 */
+    uint8_t static_next[QPACK_STATIC_COUNT]; /* same name, or 0xff */
     uint32_t static_name_hash[QPACK_STATIC_COUNT];
     qpack_section_rec *secs; /* oldest first */
     size_t nsecs, secs_cap;
@@ -58,11 +58,15 @@ struct qpack_encoder {
  */
 
 typedef struct qpack_hashes {
-    uint64_t nv;   /* of (name, value) */
-    uint32_t name; /* of name */
+    uint64_t name64; /* of name */
+    uint64_t nv;     /* of (name, value) */
+    uint32_t name;   /* of name, as kept in entries */
 } qpack_hashes;
 
-void qpack_encoder_hash(const qpack_field *f, qpack_hashes *h);
+/* Sets h->name64 and h->name. */
+void qpack_encoder_hash_name(const qpack_field *f, qpack_hashes *h);
+/* Sets h->nv; needs the name's hash first. */
+void qpack_encoder_hash_value(const qpack_field *f, qpack_hashes *h);
 
 /* Fills the static index of |enc|. */
 void qpack_encoder_index_static(qpack_encoder *enc);
@@ -70,12 +74,10 @@ void qpack_encoder_index_static(qpack_encoder *enc);
 /* (Re)creates the dynamic buckets for the table's capacity. NOMEM. */
 int qpack_encoder_index_init(qpack_encoder *enc);
 
-/* Static index of the exact (name, value), or -1. */
-int qpack_encoder_static_nv(const qpack_encoder *enc, const qpack_field *f,
-                            uint64_t nv_hash);
-/* Lowest static index with this name, or -1. */
-int qpack_encoder_static_name(const qpack_encoder *enc, const qpack_field *f,
-                              uint32_t name_hash);
+/* Static index of the exact (name, value), or -1; |*name_index| gets the
+ * lowest static index with this name, or -1. */
+int qpack_encoder_static_find(const qpack_encoder *enc, const qpack_field *f,
+                              uint32_t name_hash, int *name_index);
 
 /* Newest dynamic entry with this (name, value) whose absolute index is
  * below |limit|, or NULL; |*newest| gets the newest one regardless. */

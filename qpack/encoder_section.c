@@ -20,13 +20,17 @@ typedef struct enc_ctx {
     uint8_t *hb, *es;      /* write cursors */
 } enc_ctx;
 
+/* Per field: an index and two strings at most, in either output. */
+#define FIELD_OVERHEAD (QPACK_INT_MAX_LEN + 2 * QPACK_STRING_BOUND(0))
+
 size_t qpack_encode_bound(const qpack_field *fields, size_t count) {
-    size_t n = 32;
+    /* The prefix, or Set Dynamic Table Capacity. */
+    size_t n = PREFIX_RESERVE + QPACK_INT_MAX_LEN;
     for (size_t i = 0; i < count; i++) {
         size_t f = fields[i].name_len + fields[i].value_len;
-        if (f < fields[i].name_len || f > SIZE_MAX - 32 - n)
+        if (f < fields[i].name_len || f > SIZE_MAX - FIELD_OVERHEAD - n)
             return SIZE_MAX;
-        n += f + 32;
+        n += f + FIELD_OVERHEAD;
     }
     return n;
 }
@@ -54,21 +58,24 @@ static bool sensitive(const qpack_encoder *enc, const qpack_field *f) {
 /* Fields whose values rarely repeat: inserted only when seen before, so
  * they do not push useful entries out of the table. */
 static bool volatile_name(const qpack_field *f) {
-    static const char *const names[] = {":path",
-                                        "content-length",
-                                        "date",
-                                        "etag",
-                                        "last-modified",
-                                        "expires",
-                                        "if-modified-since",
-                                        "if-none-match",
-                                        "age",
-                                        "location",
-                                        "content-range",
-                                        "x-request-id"};
+    static const struct {
+        const char *name;
+        size_t len;
+    } names[] = {{":path", 5},
+                 {"content-length", 14},
+                 {"date", 4},
+                 {"etag", 4},
+                 {"last-modified", 13},
+                 {"expires", 7},
+                 {"if-modified-since", 17},
+                 {"if-none-match", 13},
+                 {"age", 3},
+                 {"location", 8},
+                 {"content-range", 13},
+                 {"x-request-id", 12}};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-        if (f->name_len == strlen(names[i]) &&
-            memcmp(f->name, names[i], f->name_len) == 0)
+        if (f->name_len == names[i].len &&
+            memcmp(f->name, names[i].name, names[i].len) == 0)
             return true;
     return false;
 }
@@ -123,7 +130,7 @@ static void put_reference(enc_ctx *c, const qpack_entry *e) {
 static qpack_entry *duplicate(enc_ctx *c, const qpack_entry *e, int *rc) {
     qpack_encoder *enc = c->enc;
     uint64_t rel = enc->table.insert_count - 1 - e->abs_index;
-    qpack_hashes h = {e->nv_hash, e->name_hash};
+    qpack_hashes h = {0, e->nv_hash, e->name_hash};
     qpack_entry *d;
     *rc = qpack_encoder_insert(enc, qpack_entry_name(e), e->name_len,
                                qpack_entry_value(e), e->value_len, &h,
@@ -207,15 +214,15 @@ static void put_literal(enc_ctx *c, const qpack_field *f, const qpack_hashes *h,
 static int encode_field(enc_ctx *c, const qpack_field *f) {
     qpack_encoder *enc = c->enc;
     qpack_hashes h;
-    qpack_encoder_hash(f, &h);
-    int si = qpack_encoder_static_nv(enc, f, h.nv);
+    qpack_encoder_hash_name(f, &h);
+    int sn, si = qpack_encoder_static_find(enc, f, h.name, &sn);
     if (si >= 0) {
         c->hb += qpack_put_indexed(c->hb, true, (uint64_t)si);
         return 0;
     }
-    int sn = qpack_encoder_static_name(enc, f, h.name);
     bool never = sensitive(enc, f);
     if (c->dynamic && !never) {
+        qpack_encoder_hash_value(f, &h);
         qpack_entry *newest, *e;
         e = qpack_encoder_find_nv(enc, f, h.nv, usable_limit(c), &newest);
         if (e)

@@ -11,34 +11,43 @@ size_t qpack_huff_encoded_len(const uint8_t *s, size_t len) {
     return (size_t)((nbits + 7) / 8);
 }
 
-static inline void put_be32(uint8_t *p, uint32_t v) {
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
+static inline void put_be64(uint8_t *p, uint64_t v) {
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) &&                            \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    v = __builtin_bswap64(v); /* one store instead of eight */
+    memcpy(p, &v, 8);
+#else
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (56 - 8 * i));
+#endif
 }
 
 size_t qpack_huff_encode(uint8_t *dst, const uint8_t *s, size_t len) {
+    return qpack_huff_encode_limit(dst, s, len, SIZE_MAX);
+}
+
+/* A bit writer without data-dependent branches: after each symbol its whole
+ * bytes go out with one 8-byte store (hence the slack in the contract). */
+size_t qpack_huff_encode_limit(uint8_t *dst, const uint8_t *s, size_t len,
+                               size_t limit) {
     uint8_t *out = dst;
-    uint64_t acc = 0; /* the low |bits| bits are pending output */
+    uint64_t acc = 0; /* the low |bits| bits (< 8 between symbols) pending */
     unsigned bits = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned l = qpack_huff_len[s[i]];
         acc = (acc << l) | qpack_huff_code[s[i]];
         bits += l;
-        if (bits >= 32) {
-            bits -= 32;
-            put_be32(out, (uint32_t)(acc >> bits));
-            out += 4;
-        }
-    }
-    while (bits >= 8) {
-        bits -= 8;
-        *out++ = (uint8_t)(acc >> bits);
+        put_be64(out, acc << (64 - bits));
+        out += bits >> 3;
+        bits &= 7;
+        if ((size_t)(out - dst) > limit)
+            return SIZE_MAX;
     }
     /* §5.2: pad with the most significant bits of EOS, which are ones. */
     if (bits > 0)
         *out++ = (uint8_t)((acc << (8 - bits)) | (0xffu >> bits));
+    if ((size_t)(out - dst) > limit)
+        return SIZE_MAX;
     return (size_t)(out - dst);
 }
 

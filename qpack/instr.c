@@ -6,17 +6,22 @@
 
 size_t qpack_string_encode(uint8_t *dst, const uint8_t *s, size_t len,
                            unsigned prefix, uint8_t first) {
-    size_t hlen = qpack_huff_encoded_len(s, len);
-    size_t n;
-    if (hlen < len) {
-        n = qpack_int_encode(dst, hlen, prefix,
-                             (uint8_t)(first | (1u << prefix)));
-        return n + qpack_huff_encode(dst + n, s, len);
+    /* One pass: Huffman after room for the raw length's prefix (the coded
+     * length is smaller), kept only when strictly shorter. */
+    size_t room = qpack_int_len(len, prefix);
+    size_t hlen = len > 1 ? qpack_huff_encode_limit(dst + room, s, len, len - 1)
+                          : SIZE_MAX;
+    if (hlen == SIZE_MAX) {
+        size_t n = qpack_int_encode(dst, len, prefix, first);
+        if (len)
+            memcpy(dst + n, s, len);
+        return n + len;
     }
-    n = qpack_int_encode(dst, len, prefix, first);
-    if (len)
-        memcpy(dst + n, s, len);
-    return n + len;
+    size_t n = qpack_int_len(hlen, prefix);
+    if (n < room)
+        memmove(dst + n, dst + room, hlen);
+    qpack_int_encode(dst, hlen, prefix, (uint8_t)(first | (1u << prefix)));
+    return n + hlen;
 }
 
 /* Parses a string literal whose length has a |prefix|-bit prefix. Returns

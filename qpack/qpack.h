@@ -50,11 +50,12 @@ typedef struct qpack_allocator {
 #define QPACK_ERR_DECOMPRESSION_STATIC_INDEX (-213)
 #define QPACK_ERR_DECOMPRESSION_DYNAMIC_INDEX (-214) /* evicted or >= RIC */
 #define QPACK_ERR_DECOMPRESSION_INSERT_COUNT                                   \
-    (-215)                                     /* bad Required Insert          \
-                                                  Count (§4.5.1.1) */
-#define QPACK_ERR_DECOMPRESSION_BASE (-216)    /* negative Base */
-#define QPACK_ERR_DECOMPRESSION_BLOCKED (-217) /* beyond max_blocked_streams   \
-                                                */
+    (-215)                                  /* bad Required Insert             \
+                                               Count (§4.5.1.1) */
+#define QPACK_ERR_DECOMPRESSION_BASE (-216) /* negative Base */
+#define QPACK_ERR_DECOMPRESSION_BLOCKED                                        \
+    (-217) /* beyond max_blocked_streams                                       \
+            */
 
 /* -230…-249: on the encoder stream → QPACK_ENCODER_STREAM_ERROR. */
 #define QPACK_ERR_ENCODER_STREAM_INTEGER (-230)

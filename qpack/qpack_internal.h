@@ -78,9 +78,16 @@ extern const uint16_t qpack_huff_sorted_sym[257];
 /* Bytes the Huffman encoding of |s| takes. */
 size_t qpack_huff_encoded_len(const uint8_t *s, size_t len);
 
-/* Huffman-encodes |s| into |dst| (qpack_huff_encoded_len() bytes, padded
- * with ones). Returns the length. */
+/* Huffman-encodes |s| into |dst|, padded with ones; returns the length,
+ * qpack_huff_encoded_len(). |dst| needs QPACK_HUFF_SLACK bytes more: the
+ * writer stores 8 bytes at a time. */
 size_t qpack_huff_encode(uint8_t *dst, const uint8_t *s, size_t len);
+#define QPACK_HUFF_SLACK 8
+
+/* The same, giving up (returning SIZE_MAX) once the output exceeds |limit|
+ * bytes; it may then have touched |limit| + 4 + QPACK_HUFF_SLACK bytes. */
+size_t qpack_huff_encode_limit(uint8_t *dst, const uint8_t *s, size_t len,
+                               size_t limit);
 
 /* Decodes |len| Huffman-coded bytes into |dst| (QPACK_HUFF_DECODED_MAX(len)
  * bytes of room). Returns the decoded length, or -1 when the input holds
@@ -90,8 +97,10 @@ ptrdiff_t qpack_huff_decode(uint8_t *dst, const uint8_t *src, size_t len);
 
 /* ---- String literals, RFC 9204 §4.1.2 (instr.c) -------------------------- */
 
-/* Most bytes qpack_string_encode() writes for |len| bytes of input. */
-#define QPACK_STRING_BOUND(len) ((len) + QPACK_INT_MAX_LEN)
+/* Most bytes qpack_string_encode() writes (or touches) for |len| bytes of
+ * input. */
+#define QPACK_STRING_BOUND(len)                                                \
+    ((len) + QPACK_INT_MAX_LEN + 4 + QPACK_HUFF_SLACK)
 
 /* Writes a string literal: the H bit just above a |prefix|-bit length,
  * |first| holding the bits above H; Huffman only when shorter. Returns the

@@ -27,6 +27,12 @@ const char *quic_strerror(int err) {
     case QUIC_ERR_UNSUPPORTED_CIPHER: return "unsupported cipher";
     case QUIC_ERR_SHORT_PACKET: return "packet too short to unprotect";
     case QUIC_ERR_TLS: return "TLS handshake failed";
+    case QUIC_ERR_TLS_CERTIFICATE: return "certificate or key unusable";
+    case QUIC_ERR_TLS_CA: return "CA certificates cannot be loaded";
+    case QUIC_ERR_TLS_CIPHER_SUITES: return "no usable TLS 1.3 cipher suite";
+    case QUIC_ERR_TLS_SESSION: return "session ticket cannot be decoded";
+    case QUIC_ERR_TLS_PINNED_PUBKEY: return "malformed pinned public key";
+    case QUIC_ERR_TLS_CRYPTO_LEVEL: return "CRYPTO data at a stale level";
     case QUIC_ERR_FLOW_CONTROL: return "peer exceeded flow-control credit";
     case QUIC_ERR_STREAM_LIMIT: return "peer exceeded the stream limit";
     case QUIC_ERR_STREAM_STATE: return "frame invalid in the stream's state";

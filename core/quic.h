@@ -87,7 +87,13 @@ typedef struct quic_cid {
 #define QUIC_ERR_SHORT_PACKET (-133) /* too short for header protection/tag */
 /* -134 … -149: reserved for packet protection */
 #define QUIC_ERR_TLS (-150) /* the TLS handshake failed */
-/* -151 … -169: reserved for the TLS glue */
+#define QUIC_ERR_TLS_CERTIFICATE (-151)  /* certificate or key unusable */
+#define QUIC_ERR_TLS_CA (-152)           /* CA file/dir/store not loadable */
+#define QUIC_ERR_TLS_CIPHER_SUITES (-153) /* no usable TLS 1.3 suite */
+#define QUIC_ERR_TLS_SESSION (-154)      /* session ticket not decodable */
+#define QUIC_ERR_TLS_PINNED_PUBKEY (-155) /* malformed sha256// pin list */
+#define QUIC_ERR_TLS_CRYPTO_LEVEL (-156) /* CRYPTO data at a stale level */
+/* -157 … -169: reserved for the TLS glue */
 /* -170 … -179: reserved */
 /* -180 … -199: the connection. The first ones name a peer's violation of
  * RFC 9000 that internal handlers report before it becomes a

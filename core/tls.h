@@ -148,11 +148,13 @@ int quic_tls_new(quic_tls **out, quic_tls_context *ctx,
 void quic_tls_free(quic_tls *tls);
 
 /* Hands CRYPTO-frame bytes received at |level| to TLS, in stream order
- * (the connection reassembles). Nothing is processed until
- * quic_tls_advance. Errors: QUIC_ERR_TLS_CRYPTO_LEVEL (a level below the
- * one TLS reads at, or below data given earlier: RFC 9001 §4.1.3 makes it a
- * PROTOCOL_VIOLATION), QUIC_ERR_INVALID_ARGUMENT, QUIC_ERR_INVALID_STATE
- * (the handshake failed), QUIC_ERR_TLS (wolfSSL could not buffer it). */
+ * and split anywhere (the connection reassembles). Nothing is processed
+ * until quic_tls_advance. Errors: QUIC_ERR_TLS_CRYPTO_LEVEL — a level below
+ * the one TLS reads at, a higher level while a message of a lower one is
+ * incomplete, or bytes wolfSSL refuses (RFC 9001 §4.1.3: the connection
+ * closes with PROTOCOL_VIOLATION); QUIC_ERR_INVALID_ARGUMENT (bad level,
+ * including EARLY_DATA); QUIC_ERR_INVALID_STATE (the handshake failed);
+ * QUIC_ERR_NOMEM; QUIC_ERR_TLS. */
 int quic_tls_provide(quic_tls *tls, quic_level level, const uint8_t *data,
                      size_t len);
 
@@ -251,8 +253,10 @@ bool quic_tls_take_session_ticket(quic_tls *tls, const uint8_t **data,
 /* ---- Certificates (core/tls_certs.c) ------------------------------------- */
 
 /* The base64 SHA-256 of the SubjectPublicKeyInfo of the first certificate
- * in |pem| into |out| (NUL-terminated). Errors: QUIC_ERR_MALFORMED (no
- * parsable certificate), QUIC_ERR_CRYPTO. */
+ * in |pem| into |out| (NUL-terminated), as `openssl x509 -pubkey | openssl
+ * pkey -pubin -outform der | openssl dgst -sha256 -binary | base64` prints.
+ * Errors: QUIC_ERR_MALFORMED (no parsable certificate), QUIC_ERR_NOMEM,
+ * QUIC_ERR_CRYPTO. */
 int quic_tls_spki_pin_pem(const uint8_t *pem, size_t len,
                           char out[QUIC_TLS_PIN_LEN]);
 /* The same for one DER certificate. */
@@ -290,6 +294,9 @@ int quic_tls_generate_self_signed(const quic_tls_selfsigned_params *params,
 
 /* ---- Internal to core/tls_*.c ---------------------------------------------
  */
+
+/* A copy of |str| through |a|, or NULL. */
+char *quic_tls_strdup(const quic_allocator *a, const char *str);
 
 /* True when the DER certificate names |ip| (4 or 16 bytes) in an iPAddress
  * subjectAltName (RFC 5280 §4.2.1.6). */

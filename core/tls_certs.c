@@ -510,7 +510,7 @@ void quic_tls_context_config_from(quic_tls_context_config *cfg,
     cfg->allocator = config->allocator;
 }
 
-static char *dup_string(const quic_allocator *a, const char *str) {
+char *quic_tls_strdup(const quic_allocator *a, const char *str) {
     size_t n = strlen(str) + 1;
     char *p = quic_mem_malloc(a, n);
     if (p)
@@ -668,7 +668,7 @@ int quic_tls_context_new_ex(quic_tls_context **out,
     c->keylog_user = cfg->keylog_user;
     int err = set_alpn(c, cfg->alpn, cfg->alpn_count);
     if (!err && cfg->pinned_pubkey &&
-        !(c->pinned_pubkey = dup_string(c->alloc, cfg->pinned_pubkey)))
+        !(c->pinned_pubkey = quic_tls_strdup(c->alloc, cfg->pinned_pubkey)))
         err = QUIC_ERR_NOMEM;
     if (!err) {
         c->ctx = wolfSSL_CTX_new(cfg->is_client ? wolfTLSv1_3_client_method()

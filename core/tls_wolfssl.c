@@ -72,14 +72,6 @@ struct quic_tls {
     quic_tls_verify_error verify_error;
 };
 
-static char *dup_string(const quic_allocator *a, const char *str) {
-    size_t n = strlen(str) + 1;
-    char *p = quic_mem_malloc(a, n);
-    if (p)
-        memcpy(p, str, n);
-    return p;
-}
-
 /* ---- WOLFSSL_QUIC_METHOD and other wolfSSL callbacks ----------------------
  * They run inside wolfSSL calls made by quic_tls_advance and only record. */
 
@@ -388,16 +380,15 @@ static void drop_hello(quic_tls *t) {
     t->hello_done = true;
 }
 
-/* Keeps a copy of the first ClientHello bytes (server, Initial level). */
+/* Keeps a copy of the first ClientHello bytes (server, Initial level). One
+ * over MAX_HELLO is left to wolfSSL alone, with our whole ALPN list. */
 static int keep_hello(quic_tls *t, const uint8_t *data, size_t len) {
-    if (len > MAX_HELLO - t->hello_len) { /* let wolfSSL judge it alone */
+    if (len > MAX_HELLO - t->hello_len) {
         drop_hello(t);
-        if (!t->ctx->alpn_csv)
-            return 0;
-        return wolfSSL_UseALPN(t->ssl, t->ctx->alpn_csv,
-                               (unsigned int)strlen(t->ctx->alpn_csv),
-                               WOLFSSL_ALPN_FAILED_ON_MISMATCH) ==
-                       WOLFSSL_SUCCESS
+        char *csv = t->ctx->alpn_csv;
+        return !csv || wolfSSL_UseALPN(
+                           t->ssl, (char *)csv, (unsigned int)strlen(csv),
+                           WOLFSSL_ALPN_FAILED_ON_MISMATCH) == WOLFSSL_SUCCESS
                    ? 0
                    : QUIC_ERR_TLS;
     }
@@ -465,7 +456,7 @@ static int setup_client(quic_tls *t, const quic_tls_params *p) {
         uint8_t addr[16];
         if (n == 0 || n > 255)
             return QUIC_ERR_INVALID_ARGUMENT;
-        if (!(t->server_name = dup_string(t->alloc, p->server_name)))
+        if (!(t->server_name = quic_tls_strdup(t->alloc, p->server_name)))
             return QUIC_ERR_NOMEM;
         if (inet_pton(AF_INET, p->server_name, addr) == 1)
             t->server_ip_len = 4;

@@ -104,11 +104,12 @@ static int read_string(line_ctx *c, unsigned prefix, const uint8_t *keep,
     int rc = read_int(c, prefix, &raw);
     if (rc)
         return rc;
-    if (raw > (uint64_t)(c->end - c->p))
-        return QPACK_ERR_DECOMPRESSION_TRUNCATED;
-    /* Reject before copying: a Huffman code has at most 30 bits a byte. */
+    /* Too long for the limit (a Huffman code has at most 30 bits a byte)
+     * says more than "cut short", and needs no copy to find out. */
     if (raw > (huffman ? room * 4 + 8 : room))
         return QPACK_ERR_FIELD_SECTION_TOO_LARGE;
+    if (raw > (uint64_t)(c->end - c->p))
+        return QPACK_ERR_DECOMPRESSION_TRUNCATED;
     size_t n = (size_t)raw;
     uint8_t *d = qpack_section_reserve(
         c->out, keep_len + (huffman ? QPACK_HUFF_DECODED_MAX(n) : n));

@@ -56,6 +56,9 @@ const char *h3_strerror(int err) {
     case H3_ERR_INVALID_STATE: return "invalid state";
     case H3_ERR_NOBUF: return "buffer too small";
     case H3_ERR_NO_AVAILABLE_PUSH_ID: return "no push ID available";
+    case H3_ERR_GOAWAY: return "excluded by the peer's GOAWAY";
+    case H3_ERR_STREAM_LIMIT:
+        return "no stream available under the peer's limit";
     default: return "unknown error";
     }
 }

@@ -36,7 +36,12 @@ extern "C" {
 /* The peer's MAX_PUSH_ID allows no further push (the seed's
  * NoAvailablePushIDError). */
 #define H3_ERR_NO_AVAILABLE_PUSH_ID (-304)
-/* -305 … -319: reserved for caller-side errors of the connection API */
+/* The peer's GOAWAY excludes the request this call would start. */
+#define H3_ERR_GOAWAY (-305)
+/* The peer's MAX_STREAMS allows no new stream of that kind yet: retry once
+ * it grants more. */
+#define H3_ERR_STREAM_LIMIT (-306)
+/* -307 … -319: reserved for caller-side errors of the connection API */
 
 /* Protocol errors: the peer (or this layer, for H3_ERR_INTERNAL) broke a rule
  * of RFC 9114. Each maps to exactly one wire code, see h3_err_to_wire(); the
@@ -134,6 +139,323 @@ typedef struct h3_settings {
 void h3_settings_default(h3_settings *s);
 
 /* ==== Connection API (h3_conn_*) ========================================= */
+
+/* The seed's H3Connection: an HTTP/3 endpoint (client or server) over one
+ * QUIC connection. It owns the control stream, the QPACK encoder and decoder
+ * streams, push streams and the protocol state; the application owns the
+ * quic_conn, feeds each of its events to h3_conn_handle_event(), drains the
+ * HTTP events with h3_conn_next_event(), and collects datagrams from the
+ * quic_conn after any call here, as the seed says.
+ *
+ * A peer's protocol violation is never an error of a call: the connection
+ * closes the QUIC connection with the RFC 9114 §8 (or RFC 9204 §6) wire code
+ * itself — the application then sees QUIC's ConnectionTerminated event — or,
+ * for a malformed message (§4.1.2), resets that one stream with
+ * H3_MESSAGE_ERROR. h3 calls only these quic_conn functions:
+ * send_stream_data(_ref), get_next_available_stream_id, reset_stream,
+ * stop_stream, send_datagram_frame and close. No function here may be called
+ * from a quic or qpack sink. */
+
+struct quic_conn;  /* core/quic.h */
+struct quic_event; /* core/quic.h */
+
+typedef struct h3_conn h3_conn;
+
+/* The allocator, same layout as quic_allocator and qpack_allocator; NULL
+ * members mean libc. Copied by h3_conn_new(). */
+typedef struct h3_allocator {
+    void *user_data;
+    void *(*malloc)(size_t size, void *user_data);
+    void *(*calloc)(size_t nmemb, size_t size, void *user_data);
+    void *(*realloc)(void *ptr, size_t size, void *user_data);
+    void (*free)(void *ptr, void *user_data);
+} h3_allocator;
+
+/* "No push": the push_id of events that do not belong to a server push. */
+#define H3_PUSH_ID_NONE UINT64_MAX
+
+/* Filled by h3_config_init(), then adjusted field by field; h3_conn_new()
+ * copies it. */
+typedef struct h3_config {
+    bool is_client;
+    /* The SETTINGS we send (RFC 9114 §7.2.4, RFC 9204 §5). Defaults:
+     * table capacity 4096, 100 blocked streams, field sections up to 64 KiB
+     * (at least 1024, at most 64 MiB; it also bounds the encoded HEADERS
+     * frames we accept), extended CONNECT and HTTP datagrams off. */
+    uint64_t qpack_max_table_capacity;
+    uint64_t qpack_blocked_streams;
+    uint64_t max_field_section_size;
+    bool enable_connect_protocol; /* RFC 9220 */
+    bool h3_datagram;             /* RFC 9297 */
+    /* Client: how many server pushes to allow at first. 0 (the default)
+     * sends no MAX_PUSH_ID, so the server cannot push; N sends
+     * MAX_PUSH_ID N-1. Raise it later with h3_conn_set_max_push_id().
+     * Ignored by servers. */
+    uint64_t max_pushes;
+    /* Bytes of one request or push stream kept while its header section
+     * waits for QPACK inserts (RFC 9204 §2.1.2), and over all such streams;
+     * a stream beyond either limit is reset with H3_EXCESSIVE_LOAD. Default
+     * 4 MiB and 16 MiB. */
+    size_t max_blocked_stream_bytes;
+    size_t max_blocked_total_bytes;
+    /* Send a reserved SETTINGS identifier, a reserved frame on the control
+     * stream and one reserved unidirectional stream (RFC 9114 §7.2.4.1,
+     * §7.2.8, §6.2.3), so peers keep ignoring what they do not know.
+     * Default true. */
+    bool send_grease;
+    const h3_allocator *allocator; /* NULL = libc */
+} h3_config;
+
+/* Fills |config| with the defaults above for a client or a server. */
+void h3_config_init(h3_config *config, bool is_client);
+
+/* Creates the HTTP/3 layer over |quic| (which must outlive it and be driven
+ * by the caller) and queues on it, as soon as the peer's stream limits
+ * allow, the control stream with SETTINGS (plus MAX_PUSH_ID for a client
+ * with max_pushes > 0), the QPACK encoder and decoder streams, and a
+ * reserved stream. Create it once the handshake has completed (or, for
+ * 0-RTT, once the client may send); if the peer does not yet allow three
+ * unidirectional streams, opening them is retried on every later call.
+ * Errors: H3_ERR_INVALID_ARGUMENT (NULL, or a setting out of range),
+ * H3_ERR_NOMEM. */
+int h3_conn_new(h3_conn **out, struct quic_conn *quic, const h3_config *config);
+
+/* Frees |h3| and everything it owns (not the quic_conn); NULL is accepted.
+ * Pending h3 events and their pointers die with it. */
+void h3_conn_free(h3_conn *h3);
+
+/* ---- Events ---------------------------------------------------------------
+ * Ownership: every pointer in an h3_event is borrowed. It stays valid until
+ * the next h3_conn_next_event, h3_conn_handle_event or h3_conn_free on the
+ * same connection, and — for data and datagram payloads, which point into
+ * the QUIC event's bytes without a copy — only as long as the quic_event
+ * passed to h3_conn_handle_event is valid (until the next
+ * quic_conn_next_event, receive_datagram, handle_timer or free). So: pop a
+ * quic_event, hand it to h3_conn_handle_event, drain h3_conn_next_event
+ * until it returns false, then pop the next quic_event. Sending (including
+ * from inside that loop) does not invalidate anything. */
+
+typedef enum h3_event_type {
+    H3_EVENT_NONE = 0,
+    /* A header section on a request or push stream: the request (server),
+     * an interim or final response (client), or trailers (both: the second
+     * HeadersReceived of a message). Already validated (RFC 9114 §4.1.2). */
+    H3_EVENT_HEADERS_RECEIVED,
+    /* Content bytes (the payload of DATA frames, possibly a piece of one).
+     * An event with |len| 0 and |stream_ended| set only says the stream
+     * ended. */
+    H3_EVENT_DATA_RECEIVED,
+    /* Client: the server promised a push (PUSH_PROMISE on a request
+     * stream). The response follows on a push stream, as HeadersReceived
+     * and DataReceived events carrying this push_id. */
+    H3_EVENT_PUSH_PROMISE_RECEIVED,
+    /* An HTTP/3 datagram (RFC 9297) for request stream |stream_id|. */
+    H3_EVENT_DATAGRAM_RECEIVED,
+    /* The peer sent GOAWAY: a server's |id| is the first request stream ID
+     * it will not process (a client may retry requests on streams >= |id|
+     * elsewhere and must open no new ones here); a client's |id| is the
+     * first push ID it will not accept. Repeated GOAWAYs only lower it. */
+    H3_EVENT_GOAWAY_RECEIVED,
+    /* A request or push stream was reset: by the peer (RESET_STREAM,
+     * |local| false), or by this layer because the peer's message on it was
+     * malformed or too large (|local| true, |error_code| the code sent, e.g.
+     * H3_MESSAGE_ERROR). Only for streams the application has seen an event
+     * on, or its own; nothing more arrives on the stream. */
+    H3_EVENT_STREAM_RESET,
+    /* The peer's SETTINGS arrived (the values are also available from
+     * h3_conn_peer_settings()). */
+    H3_EVENT_SETTINGS_RECEIVED,
+    /* CANCEL_PUSH from the peer: a server will not fulfil |push_id|, or a
+     * client does not want it (its push stream, if open, is reset with
+     * H3_REQUEST_CANCELLED and further sends on it fail). */
+    H3_EVENT_PUSH_CANCELLED,
+} h3_event_type;
+
+typedef struct h3_event {
+    h3_event_type type;
+    union {
+        struct {
+            const h3_header *headers;
+            size_t count;
+            uint64_t stream_id;
+            bool stream_ended; /* nothing follows on the stream */
+            uint64_t push_id;  /* H3_PUSH_ID_NONE unless a push stream */
+        } headers_received;
+        struct {
+            const uint8_t *data;
+            size_t len;
+            uint64_t stream_id;
+            bool stream_ended;
+            uint64_t push_id; /* H3_PUSH_ID_NONE unless a push stream */
+        } data_received;
+        struct {
+            const h3_header *headers; /* the promised request */
+            size_t count;
+            uint64_t push_id;
+            uint64_t stream_id; /* the request stream that carried it */
+        } push_promise_received;
+        struct {
+            const uint8_t *data;
+            size_t len;
+            uint64_t stream_id;
+        } datagram_received;
+        struct {
+            uint64_t id;
+        } goaway_received;
+        struct {
+            uint64_t stream_id;
+            uint64_t error_code;
+            uint64_t push_id; /* H3_PUSH_ID_NONE unless a push stream */
+            bool local;
+        } stream_reset;
+        struct {
+            const h3_settings *settings;
+        } settings_received;
+        struct {
+            uint64_t push_id;
+        } push_cancelled;
+    } u;
+} h3_event;
+
+/* Feeds one event of the QUIC connection (every type may be passed; the
+ * ones h3 has no use for are ignored). Stream data of the control, QPACK and
+ * push streams is consumed here; HTTP events are queued for
+ * h3_conn_next_event. The events of the previous call must have been
+ * drained first. After the connection was closed (by either side) events are
+ * ignored. Errors: H3_ERR_INVALID_ARGUMENT (NULL), H3_ERR_INVALID_STATE
+ * (events of the previous call not drained; nothing is done),
+ * H3_ERR_NOMEM (fatal: the connection is closed with H3_INTERNAL_ERROR). */
+int h3_conn_handle_event(h3_conn *h3, const struct quic_event *ev);
+
+/* Pops the next HTTP event into |out|; false when there is none. */
+bool h3_conn_next_event(h3_conn *h3, h3_event *out);
+
+/* ---- Sending ----------------------------------------------------------------
+ * Send calls queue bytes on the QUIC connection (copied unless noted); the
+ * caller then collects datagrams from it. Common errors:
+ * H3_ERR_INVALID_ARGUMENT (NULL, a stream that is not a request or push
+ * stream of the right side, a header section that is malformed for what is
+ * being sent, or larger than the peer's SETTINGS_MAX_FIELD_SECTION_SIZE),
+ * H3_ERR_INVALID_STATE (out of order for the message — DATA before HEADERS,
+ * anything after end_stream, content beyond Content-Length — the stream was
+ * reset or stopped, or the connection is closed), H3_ERR_NOMEM (fatal: the
+ * connection is closed with H3_INTERNAL_ERROR). Nothing is sent on error. */
+
+/* Client: the stream ID the next new request will use (the lowest client
+ * bidirectional stream not yet opened; it opens with its HEADERS).
+ * Errors: H3_ERR_INVALID_STATE (a server, or closed), H3_ERR_STREAM_LIMIT
+ * (the server's MAX_STREAMS allows no more now: retry after it grants more),
+ * H3_ERR_GOAWAY (the server's GOAWAY excludes that stream). */
+int64_t h3_conn_get_next_request_stream_id(h3_conn *h3);
+
+/* Sends a header section as one HEADERS frame on |stream_id|: a client's
+ * request on a new request stream, then optionally trailers; a server's
+ * interim (1xx) responses, final response, then optionally trailers, on a
+ * request stream whose request it received or on a push stream from
+ * h3_conn_send_push_promise(). |headers| (|n| fields, names in lowercase)
+ * are validated as RFC 9114 §4 requires and are not kept. |end_stream|
+ * ends the stream after them. Errors: the common ones, and H3_ERR_GOAWAY
+ * (client: a new request on a stream the server's GOAWAY excludes). */
+int h3_conn_send_headers(h3_conn *h3, uint64_t stream_id,
+                         const h3_header *headers, size_t n, bool end_stream);
+
+/* Sends |len| bytes of content (one DATA frame; |len| 0 with |end_stream|
+ * just ends the stream) after the header section. Errors: the common
+ * ones. */
+int h3_conn_send_data(h3_conn *h3, uint64_t stream_id, const uint8_t *data,
+                      size_t len, bool end_stream);
+
+/* Like h3_conn_send_data but without copying |data|: it must stay valid
+ * until |release|(|release_arg|) is called, once the bytes are acknowledged,
+ * the stream is reset or the QUIC connection is freed
+ * (quic_conn_send_stream_data_ref). On an error return |release| is never
+ * called and the caller keeps |data|. |release| may be NULL. */
+int h3_conn_send_data_ref(h3_conn *h3, uint64_t stream_id, const uint8_t *data,
+                          size_t len, bool end_stream,
+                          void (*release)(void *release_arg),
+                          void *release_arg);
+
+/* Server: promises a push on request stream |stream_id| (before it ends):
+ * sends PUSH_PROMISE with the next push ID and the promised request
+ * |headers|, and opens the push stream. Returns that push stream's ID; the
+ * pushed response is sent on it with h3_conn_send_headers/_data. The push
+ * ID is h3_conn_push_id(h3, returned ID). Errors: the common ones,
+ * H3_ERR_NO_AVAILABLE_PUSH_ID (the client's MAX_PUSH_ID is used up, or its
+ * GOAWAY excludes the next push ID), H3_ERR_STREAM_LIMIT (no unidirectional
+ * stream available now). */
+int64_t h3_conn_send_push_promise(h3_conn *h3, uint64_t stream_id,
+                                  const h3_header *headers, size_t n);
+
+/* The push ID of push stream |stream_id| (sent or received), or
+ * H3_PUSH_ID_NONE. */
+uint64_t h3_conn_push_id(const h3_conn *h3, uint64_t stream_id);
+
+/* Cancels push |push_id| with CANCEL_PUSH. A client refuses a promised or
+ * still unannounced push (its push stream, if open, is stopped with
+ * H3_REQUEST_CANCELLED); a server withdraws a promise (its push stream, if
+ * open, is reset with H3_REQUEST_CANCELLED). Errors: H3_ERR_INVALID_ARGUMENT
+ * (client: beyond the MAX_PUSH_ID sent; server: never promised),
+ * H3_ERR_INVALID_STATE (already cancelled, or closed), H3_ERR_NOMEM. */
+int h3_conn_cancel_push(h3_conn *h3, uint64_t push_id);
+
+/* Client: allows pushes up to |max_push_id| with MAX_PUSH_ID (RFC 9114
+ * §7.2.7). Errors: H3_ERR_INVALID_STATE (a server, or closed),
+ * H3_ERR_INVALID_ARGUMENT (lower than a value already sent, or over
+ * 2^62-1), H3_ERR_NOMEM. Sending the same value again is a no-op. */
+int h3_conn_set_max_push_id(h3_conn *h3, uint64_t max_push_id);
+
+/* Graceful shutdown (RFC 9114 §5.2): sends GOAWAY on the control stream.
+ * A server announces |id|, a client request stream ID: requests on streams
+ * >= |id| are rejected from now on (reset with H3_REQUEST_REJECTED when
+ * they arrive) while those below continue. A client announces |id|, a push
+ * ID: pushes >= |id| are refused. |id| H3_GOAWAY_AUTO means "what has been
+ * seen so far": the lowest request stream ID (server) or push ID (client)
+ * not yet received. Use 2^62-4 (server) / 2^62-1 (client) first to stop new
+ * requests without rejecting those in flight, then H3_GOAWAY_AUTO. When
+ * h3_conn_open_request_count() drops to 0 the application closes the QUIC
+ * connection with H3_NO_ERROR. Errors: H3_ERR_INVALID_ARGUMENT (higher than
+ * an id already sent, or a server |id| that is not a client bidirectional
+ * stream ID), H3_ERR_INVALID_STATE (closed, or the control stream is not
+ * open yet), H3_ERR_NOMEM. */
+#define H3_GOAWAY_AUTO UINT64_MAX
+int h3_conn_send_goaway(h3_conn *h3, uint64_t id);
+
+/* Request and push streams still in progress: not yet ended, reset or
+ * cancelled in both directions (for graceful shutdown). */
+size_t h3_conn_open_request_count(const h3_conn *h3);
+
+/* Sends an HTTP/3 datagram (RFC 9297 §2.1) for request stream |stream_id|:
+ * a QUIC DATAGRAM frame holding the quarter stream ID and |data| (copied).
+ * Errors: H3_ERR_INVALID_STATE (H3_DATAGRAM not enabled on both sides yet,
+ * the stream's sending side closed, or QUIC refuses DATAGRAM frames),
+ * H3_ERR_INVALID_ARGUMENT (not a request stream, or too large for the
+ * peer's max_datagram_frame_size), H3_ERR_NOMEM. */
+int h3_conn_send_datagram(h3_conn *h3, uint64_t stream_id, const uint8_t *data,
+                          size_t len);
+
+/* Cancels a request or push stream in both directions (RFC 9114 §4.1.1):
+ * RESET_STREAM on the sending side and STOP_SENDING on the receiving side
+ * (whichever are still open), with |error_code| (H3_REQUEST_CANCELLED
+ * normally; a server that did not process the request may use
+ * H3_REQUEST_REJECTED). Pending header blocks of the stream are dropped
+ * and QPACK is told (Stream Cancellation). No further events come for it.
+ * Errors: H3_ERR_INVALID_ARGUMENT (not a request or push stream, or
+ * unknown), H3_ERR_INVALID_STATE (closed), H3_ERR_NOMEM. */
+int h3_conn_reset_stream(h3_conn *h3, uint64_t stream_id, uint64_t error_code);
+
+/* Stops receiving on a request or push stream with STOP_SENDING
+ * |error_code|, keeping the sending side: a server that sent a complete
+ * response before the whole request arrived uses H3_NO_ERROR (§4.1).
+ * Errors as h3_conn_reset_stream. */
+int h3_conn_stop_stream(h3_conn *h3, uint64_t stream_id, uint64_t error_code);
+
+/* The peer's SETTINGS, or NULL before they arrived (the RFC defaults are
+ * assumed meanwhile). Valid while |h3| lives. */
+const h3_settings *h3_conn_peer_settings(const h3_conn *h3);
+
+/* True once the connection is closed: by this layer after a peer's
+ * violation, or when a ConnectionTerminated event was handled. */
+bool h3_conn_is_closed(const h3_conn *h3);
 
 #ifdef __cplusplus
 }

@@ -464,6 +464,101 @@ typedef struct quic_conn_stats {
 
 void quic_conn_get_stats(const quic_conn *conn, quic_conn_stats *out);
 
+
+/* ==== Helpers for servers and tools (core/tls_public.c,
+ * core/peek_public.c) =====================================================
+ * What a program driving the engine needs before or beside connections:
+ * one TLS context shared by a server's connections, a self-signed
+ * certificate and its SPKI pin, and a header peek plus Version Negotiation
+ * for a server's demultiplexer. They keep no state between calls. */
+
+/* Creates a TLS context from the TLS fields of |config| (is_client, alpn,
+ * cert/key files or buffers, ca_file/ca_dir or the system store,
+ * verify_peer, pinned_pubkey, cipher_suites, enable_early_data, keylog +
+ * sink_user, allocator), for quic_config.tls_context: a server makes one and
+ * shares it with every connection, and frees it after the last one.
+ * Errors: QUIC_ERR_INVALID_ARGUMENT (a server without certificate, a bad
+ * ALPN list), QUIC_ERR_TLS_CERTIFICATE (certificate or key unusable or not
+ * matching), QUIC_ERR_TLS_CA, QUIC_ERR_TLS_CIPHER_SUITES,
+ * QUIC_ERR_TLS_PINNED_PUBKEY, QUIC_ERR_NOMEM, QUIC_ERR_TLS. */
+int quic_tls_context_new(quic_tls_context **out, const quic_config *config);
+/* Frees |ctx|; NULL is accepted. No connection using it may remain. */
+void quic_tls_context_free(quic_tls_context *ctx);
+
+/* A base64 SHA-256 SPKI pin plus its NUL (44 + 1 characters). */
+#define QUIC_SPKI_PIN_SIZE 45
+
+/* Writes the base64 SHA-256 of the SubjectPublicKeyInfo of |ctx|'s own leaf
+ * certificate into |out| (capacity |cap|, NUL-terminated): the value of
+ * curl's --pinnedpubkey "sha256//<pin>" and of Chromium's
+ * --ignore-certificate-errors-spki-list. Errors: QUIC_ERR_NOBUF (|cap| <
+ * QUIC_SPKI_PIN_SIZE), QUIC_ERR_INVALID_STATE (no certificate). */
+int quic_tls_context_get_pin(const quic_tls_context *ctx, char *out,
+                             size_t cap);
+
+/* Generates an ECDSA P-256 key and a self-signed certificate valid for the
+ * DNS names and IP literals |names| (1…16; the first is also the CN), from
+ * |not_before| (Unix seconds, the caller's clock) for |days| days, as
+ * NUL-terminated PEM strings ("CERTIFICATE", "EC PRIVATE KEY") the caller
+ * releases with free(). Errors: QUIC_ERR_INVALID_ARGUMENT, QUIC_ERR_NOMEM,
+ * QUIC_ERR_CRYPTO. */
+int quic_generate_self_signed(const char *const *names, size_t name_count,
+                              int64_t not_before, uint32_t days,
+                              char **cert_pem, size_t *cert_len,
+                              char **key_pem, size_t *key_len);
+
+/* Packet types a header peek reports. */
+typedef enum quic_header_type {
+    QUIC_HEADER_INITIAL = 0,
+    QUIC_HEADER_ZERO_RTT,
+    QUIC_HEADER_HANDSHAKE,
+    QUIC_HEADER_RETRY,
+    QUIC_HEADER_VERSION_NEGOTIATION,
+    QUIC_HEADER_ONE_RTT, /* short header */
+} quic_header_type;
+
+/* The unprotected fields of the first packet of a datagram. Pointers point
+ * into the datagram and live as long as it does. */
+typedef struct quic_header_info {
+    quic_header_type type; /* meaningless when !version_known */
+    bool is_long;
+    /* False for a long header of a version other than v1/v2 (and 0,
+     * Version Negotiation, which is reported as such): only
+     * |version|, the DCID and the SCID are set (RFC 8999 invariants; CIDs
+     * may then be up to 255 bytes) and the server answers with Version
+     * Negotiation. */
+    bool version_known;
+    uint32_t version; /* 0 for short headers */
+    const uint8_t *dcid;
+    size_t dcid_len;
+    const uint8_t *scid; /* long headers only */
+    size_t scid_len;
+    const uint8_t *token; /* Initial: the token (may be empty) */
+    size_t token_len;
+} quic_header_info;
+
+/* Reads the header of the first packet in |data| (|len| bytes) without
+ * removing protection, for a server's demultiplexer. |short_dcid_len| is
+ * the length of the server's own connection IDs (short headers do not carry
+ * it). Never reads outside the datagram. Errors: QUIC_ERR_TRUNCATED,
+ * QUIC_ERR_PACKET_LENGTH, QUIC_ERR_FIXED_BIT, QUIC_ERR_CID_TOO_LONG,
+ * QUIC_ERR_VN_LIST, QUIC_ERR_RETRY_NO_TOKEN, QUIC_ERR_INVALID_ARGUMENT
+ * (|short_dcid_len| over 20): the datagram is dropped. */
+int quic_header_peek(quic_header_info *out, const uint8_t *data, size_t len,
+                     size_t short_dcid_len);
+
+/* Writes into |buf| (capacity |cap|) the Version Negotiation packet that
+ * answers the long header |client| (RFC 9000 §6.1, §17.2.1): its SCID as
+ * DCID and its DCID as SCID, listing |versions| (|n| of them), with the
+ * unused bits from |random_bits|. Returns the length, QUIC_ERR_NOBUF or
+ * QUIC_ERR_INVALID_ARGUMENT (a short header, a Version Negotiation packet,
+ * no versions). A server answers only datagrams of at least 1200 bytes
+ * (§6.1 and §14.1 keep it from amplifying). */
+int quic_version_negotiation_build(uint8_t *buf, size_t cap,
+                                   const quic_header_info *client,
+                                   const uint32_t *versions, size_t n,
+                                   uint8_t random_bits);
+
 #ifdef __cplusplus
 }
 #endif

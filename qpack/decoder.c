@@ -164,7 +164,12 @@ static void remove_blocked(qpack_decoder *dec, qpack_blocked *b) {
 static int block_section(qpack_decoder *dec, uint64_t stream_id,
                          const uint8_t *block, size_t len,
                          const prefix_info *pi) {
-    if (dec->nblocked >= dec->max_blocked)
+    /* §2.1.2 counts streams still waiting for inserts; sections already
+     * unblocked but not yet collected are not waiting. */
+    size_t waiting = 0;
+    for (size_t i = 0; i < dec->nblocked; i++)
+        waiting += dec->blocked[i].ric > dec->table.insert_count;
+    if (waiting >= dec->max_blocked)
         return QPACK_ERR_DECOMPRESSION_BLOCKED;
     /* A valid block is at most 4 bytes per byte of field section size (the
      * longest Huffman codes), so larger ones cannot be kept. */

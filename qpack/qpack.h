@@ -272,7 +272,10 @@ int qpack_decoder_get_output(qpack_decoder *dec, const uint8_t **data,
 /* Marks the first |n| bytes of the output as sent (n <= len above). */
 void qpack_decoder_consume_output(qpack_decoder *dec, size_t n);
 
-/* Number of sections waiting for inserts. */
+/* Number of sections the decoder keeps: waiting for inserts, or unblocked
+ * and not yet taken with qpack_decoder_next_unblocked() (call it after each
+ * qpack_decoder_read_encoder_stream(); only waiting ones count against
+ * max_blocked_streams). */
 size_t qpack_decoder_blocked_count(const qpack_decoder *dec);
 
 /* true when the encoder stream ended inside an instruction so far. */

@@ -78,4 +78,67 @@ static inline bool quic_cc_can_send(const quic_cc *cc,
     return cc->ops->can_send(cc, bytes_in_flight);
 }
 
+/* ---- CUBIC (RFC 9438) with HyStart++ (RFC 9406): core/cc_cubic.c --------
+ * Added for issue 5; the NewReno API above is unchanged. */
+
+#define QUIC_CUBIC_C 0.4    /* RFC 9438 §5.1, segments per second cubed */
+#define QUIC_CUBIC_BETA 0.7 /* RFC 9438 §4.6 decrease (exact 7/10 on cwnd) */
+/* RFC 9406 §4.3 constants. */
+#define QUIC_HYSTART_MIN_RTT_THRESH (4 * QUIC_MS)
+#define QUIC_HYSTART_MAX_RTT_THRESH (16 * QUIC_MS)
+#define QUIC_HYSTART_MIN_RTT_DIVISOR 8
+#define QUIC_HYSTART_N_RTT_SAMPLE 8
+#define QUIC_HYSTART_CSS_GROWTH_DIVISOR 4
+#define QUIC_HYSTART_CSS_ROUNDS 5
+
+typedef enum quic_cubic_phase {
+    QUIC_CUBIC_SLOW_START = 0,
+    QUIC_CUBIC_CONSERVATIVE_SLOW_START = 1, /* HyStart++ CSS */
+    QUIC_CUBIC_AVOIDANCE = 2,
+} quic_cubic_phase;
+
+/* CUBIC's state. Windows are in bytes (the RFC's segments × mds); the
+ * cubic curve is evaluated in doubles, which is deterministic on one
+ * platform. Fields are read-only outside cc_cubic.c (tests inspect them). */
+typedef struct quic_cc_cubic {
+    quic_cc base;
+    size_t max_datagram_size;
+    uint64_t cwnd;
+    uint64_t ssthresh; /* UINT64_MAX until slow start ends */
+    quic_cubic_phase phase;
+    double growth_carry; /* fraction of a byte of growth not yet in cwnd */
+    /* RFC 9438 §4: the curve of the current congestion-avoidance epoch. */
+    double w_max;          /* bytes; 0 before the first congestion event */
+    double cwnd_prior;     /* cwnd just before the last reduction */
+    double w_est;          /* Reno-friendly estimate (§4.3), bytes */
+    double k;              /* seconds to return to w_max (§4.2) */
+    quic_time epoch_start; /* QUIC_TIME_NONE: the next CA ack starts one */
+    quic_time app_limited_since; /* QUIC_TIME_NONE unless app-limited */
+    quic_time recovery_start;    /* valid when |in_recovery_epoch| */
+    bool in_recovery_epoch;
+    /* The smallest now - time_sent seen: the RTT of the "t + RTT" term
+     * (RFC 9438 §4.2) and the idle-free delay floor. 0 until the first. */
+    quic_time min_rtt;
+    /* HyStart++ (RFC 9406 §4.2). A round ends when a packet sent at or
+     * after |round_start| is acknowledged (windowEnd = SND.NXT). Minimum
+     * RTTs are QUIC_TIME_NONE for "infinity". */
+    bool hystart;
+    quic_time round_start;
+    quic_time last_round_min_rtt, current_round_min_rtt;
+    quic_time css_baseline_min_rtt;
+    unsigned rtt_sample_count;
+    unsigned css_rounds; /* CSS rounds begun, the partial first included */
+} quic_cc_cubic;
+
+/* Starts CUBIC in slow start with HyStart++ and the RFC 9002 initial window
+ * for |max_datagram_size| (at least 1200). Embeddable; no cleanup needed.
+ * HyStart++ takes its RTT samples from the acks (now - time_sent; the
+ * round's minimum is the minimum of the ACKs' latest_rtt), so the ops table
+ * needs no extra hook. */
+void quic_cc_cubic_init(quic_cc_cubic *cubic, size_t max_datagram_size);
+
+/* W_cubic(t) of RFC 9438 §4.2 in bytes, |t| seconds into the current epoch:
+ * C × (t − K)³ × mds + W_max. */
+double quic_cc_cubic_window_at(const quic_cc_cubic *cubic, double t);
+
 #endif

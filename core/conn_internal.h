@@ -1,0 +1,320 @@
+/* core/conn_internal.h — the connection object shared by conn.c (lifecycle
+ * and public calls), conn_recv.c (datagrams → packets → frames),
+ * conn_send.c (packetisation) and conn_crypto.c (TLS, keys, transport
+ * parameters). Internal: nothing outside those files touches quic_conn. */
+#ifndef H3CLI_CORE_CONN_INTERNAL_H
+#define H3CLI_CORE_CONN_INTERNAL_H
+
+#include "core/quic.h"
+
+#include "core/aead.h"
+#include "core/cc.h"
+#include "core/cid.h"
+#include "core/events.h"
+#include "core/flowctl.h"
+#include "core/frame.h"
+#include "core/level.h"
+#include "core/pacer.h"
+#include "core/ranges.h"
+#include "core/recovery.h"
+#include "core/rob.h"
+#include "core/sendbuf.h"
+#include "core/stream.h"
+#include "core/tparams.h"
+
+typedef struct quic_tls quic_tls;
+
+typedef enum conn_state {
+    CONN_STATE_IDLE = 0,    /* client before quic_conn_connect */
+    CONN_STATE_HANDSHAKE,   /* keys being negotiated */
+    CONN_STATE_ESTABLISHED, /* TLS handshake complete on our side */
+    CONN_STATE_CLOSING,     /* we sent CONNECTION_CLOSE (RFC 9000 §10.2.1) */
+    CONN_STATE_DRAINING,    /* the peer did (§10.2.2), or stateless reset */
+    CONN_STATE_CLOSED,      /* nothing more happens */
+} conn_state;
+
+/* Kinds of frame records (quic_frame_rec.type): what a sent packet carried
+ * that matters when it is acknowledged or lost. */
+enum conn_frame_kind {
+    CONN_FR_CRYPTO = 1,          /* offset, length */
+    CONN_FR_STREAM,              /* stream_id, offset, length, flags FIN */
+    CONN_FR_PING,                /* stream_id = uid (quic_conn_send_ping) */
+    CONN_FR_MAX_DATA,            /* offset = the limit */
+    CONN_FR_MAX_STREAM_DATA,     /* stream_id, offset = the limit */
+    CONN_FR_MAX_STREAMS,         /* offset = the limit, flags = uni */
+    CONN_FR_DATA_BLOCKED,        /* offset = the limit */
+    CONN_FR_STREAM_DATA_BLOCKED, /* stream_id, offset */
+    CONN_FR_STREAMS_BLOCKED,     /* offset, flags = uni */
+    CONN_FR_RESET_STREAM,        /* stream_id */
+    CONN_FR_STOP_SENDING,        /* stream_id */
+    CONN_FR_HANDSHAKE_DONE,
+    CONN_FR_NEW_CONNECTION_ID,    /* offset = sequence number */
+    CONN_FR_RETIRE_CONNECTION_ID, /* offset = sequence number */
+};
+#define CONN_FR_FLAG_FIN 0x01u
+#define CONN_FR_FLAG_UNI 0x02u
+
+/* One packet-number space (RFC 9000 §12.3). */
+typedef struct conn_space {
+    uint64_t next_pn;
+    quic_ranges received; /* packet numbers received, for ACKs and dups */
+    uint64_t largest_rx;  /* QUIC_PN_NONE before any */
+    quic_time largest_rx_time;
+    unsigned eliciting_unacked; /* ack-eliciting packets since our ACK */
+    bool ack_pending;           /* an ACK goes in the next packet */
+    bool ack_immediate;         /* ... without waiting for max_ack_delay */
+    quic_time ack_deadline;     /* QUIC_TIME_NONE */
+    quic_ecn_counts ecn;
+    bool ecn_seen;
+    quic_sendbuf crypto_send;
+    quic_rob crypto_recv;
+    unsigned probes; /* PTO probe packets owed (RFC 9002 §6.2.4) */
+    bool discarded;  /* keys dropped (RFC 9001 §4.9) */
+} conn_space;
+
+/* A PING whose acknowledgement the application waits for. */
+typedef struct conn_ping {
+    uint64_t uid;
+} conn_ping;
+
+/* A DATAGRAM frame waiting to be sent. */
+typedef struct conn_dgram_out {
+    uint8_t *data;
+    size_t len;
+} conn_dgram_out;
+
+struct quic_conn {
+    quic_allocator alloc_copy;
+    const quic_allocator *alloc;
+    bool is_client;
+    conn_state state;
+    quic_time now; /* the latest time a call passed in */
+    uint32_t version;
+
+    /* From the config (its strings are used during quic_conn_new only, and
+     * its pointers cleared). */
+    quic_config cfg;
+
+    /* TLS and keys. */
+    quic_tls_context *tls_ctx;
+    bool owns_tls_ctx;
+    quic_tls *tls;
+    quic_keys *rx_keys[QUIC_LEVEL_COUNT], *tx_keys[QUIC_LEVEL_COUNT];
+    uint16_t cipher_suite;
+    char alpn[256];
+    bool has_alpn;
+    bool handshake_complete, handshake_confirmed;
+    bool handshake_done_pending; /* server: HANDSHAKE_DONE to (re)send */
+    bool peer_tp_applied;
+    quic_tparams local_tp, peer_tp;
+
+    /* Connection IDs (RFC 9000 §5.1, §7.3). */
+    quic_cid original_dcid; /* the client's first DCID */
+    quic_cid initial_dcid;  /* the DCID Initial keys come from */
+    quic_cid retry_scid;
+    bool retried;
+    bool peer_scid_known; /* client: the server's SCID was taken */
+    quic_cid peer_first_scid;
+    uint8_t *token; /* Retry token a client repeats in its Initials */
+    size_t token_len;
+    quic_local_cids local_cids;
+    quic_peer_cids peer_cids;
+    size_t local_cid_len;
+
+    /* Path and address validation (RFC 9000 §8.1). */
+    quic_addr peer_addr;
+    bool address_validated;
+    uint64_t rx_bytes_unvalidated, tx_bytes_unvalidated;
+
+    conn_space spaces[QUIC_PN_SPACE_COUNT];
+    quic_cc_reno reno;
+    quic_recovery rec;
+    size_t max_dgram; /* datagram size we send */
+
+    quic_pacer pacer;
+    bool pacing_blocked; /* data waits for the pacer (get_timer) */
+    bool conn_blocked;   /* a stream had new data but no MAX_DATA credit */
+
+    quic_streams streams;
+    /* Connection flow control (RFC 9000 §4.1). */
+    quic_flowctl_tx tx_fc; /* the peer's MAX_DATA; new stream bytes sent */
+    quic_flowctl_rx rx_fc; /* our MAX_DATA over all streams */
+    bool max_data_pending;
+
+    /* PINGs the application asked for, not yet sent (uids). */
+    uint64_t *pings;
+    size_t n_pings, cap_pings;
+    bool ping_probe; /* a PING to elicit an ACK (probe) */
+
+    /* PATH_RESPONSE owed for the latest PATH_CHALLENGE (RFC 9000 §8.2.2). */
+    uint8_t path_response[8];
+    bool path_response_pending;
+
+    /* DATAGRAM frames to send, oldest first. */
+    conn_dgram_out *dgrams;
+    size_t n_dgrams, cap_dgrams, dgram_bytes;
+
+    /* Closing (RFC 9000 §10.2). */
+    uint64_t close_error, close_frame_type;
+    bool close_is_app, close_pending;
+    char *close_reason; /* ours or the peer's, NUL-terminated */
+    quic_time close_deadline;
+    uint64_t close_rx_packets; /* packets received while closing */
+    quic_time idle_deadline;
+    bool eliciting_sent_since_rx; /* restart idle timer only once (§10.1) */
+
+    /* Events and the stream data borrowed by the last one. */
+    quic_evq events;
+    quic_stream *borrowed;
+    size_t borrowed_len;
+    bool borrowed_fin;
+
+    quic_conn_stats stats;
+};
+
+/* The datagram being built and its open packet (conn_send.c). */
+typedef struct conn_pkt_ctx {
+    uint8_t *start, *end, *pos; /* datagram; the next packet starts at pos */
+    size_t packets;
+    bool has_initial, initial_eliciting;
+    bool cwnd_ok;      /* window and pacer allow ack-eliciting packets */
+    bool pace_limited; /* only the pacer says no */
+    bool open;         /* a packet is being written */
+    uint8_t *pkt, *payload, *p, *limit; /* its start, payload, cursor, end */
+    size_t pn_offset, pn_len;
+    uint64_t pn;
+    quic_pn_space space;
+    bool eliciting, in_flight;
+} conn_pkt_ctx;
+
+/* ---- conn.c ---------------------------------------------------------------
+ */
+
+/* Enters the closing state because of an error we detected: a transport
+ * CONNECTION_CLOSE with |wire_code| naming |frame_type| and |reason|, and a
+ * ConnectionTerminated event. No-op when already closing. */
+void quic_conn_fail(quic_conn *conn, uint64_t wire_code, uint64_t frame_type,
+                    const char *reason);
+
+/* The wire code for an internal error returned by a frame handler
+ * (QUIC_ERR_FLOW_CONTROL → FLOW_CONTROL_ERROR, …; INTERNAL_ERROR for others).
+ */
+uint64_t quic_conn_wire_code(int err);
+
+/* Why a connection ends, for the ConnectionTerminated flags. */
+typedef enum conn_end_cause {
+    CONN_END_LOCAL, /* we closed (the application, or an error we found) */
+    CONN_END_PEER,  /* the peer's CONNECTION_CLOSE */
+    CONN_END_IDLE,  /* the idle timeout */
+    CONN_END_RESET, /* a stateless reset */
+} conn_end_cause;
+
+/* Queues a ConnectionTerminated event and moves to |state| (CLOSING,
+ * DRAINING or CLOSED); the closing/draining period starts at conn->now.
+ * No-op when already closing. */
+void quic_conn_terminate(quic_conn *conn, conn_state state,
+                         conn_end_cause cause, uint64_t code,
+                         uint64_t frame_type, bool is_app, const char *reason);
+
+/* The larger of 3 × PTO and the idle floor, for closing and draining. */
+quic_time quic_conn_close_period(const quic_conn *conn);
+
+/* Restarts the idle timer (RFC 9000 §10.1) at |now|. */
+void quic_conn_restart_idle(quic_conn *conn, quic_time now);
+
+/* Ends the borrow of the last event's data (quic_conn_stream_consumed for
+ * stream data). */
+void quic_conn_end_borrow(quic_conn *conn);
+
+/* ---- conn_api.c ------------------------------------------------------------
+ */
+
+/* The application consumed |n| bytes of |st| (and its FIN when |fin|):
+ * returns flow-control credit, queues the next readable mark, frees the
+ * stream when it is done. */
+void quic_conn_stream_consumed(quic_conn *conn, quic_stream *st, size_t n,
+                               bool fin);
+/* Queues a readable mark for |st| unless one is queued. */
+int quic_conn_mark_readable(quic_conn *conn, quic_stream *st);
+
+/* Random bytes for connection IDs and tokens. */
+void quic_conn_random(quic_conn *conn, uint8_t *out, size_t len);
+
+/* ---- conn_crypto.c --------------------------------------------------------
+ */
+
+/* Creates the TLS context (unless the config shares one) and the TLS
+ * object with our transport parameters. Errors: QUIC_ERR_*. */
+int quic_conn_tls_start(quic_conn *conn);
+/* Frees keys, the TLS object and an owned context. */
+void quic_conn_teardown_crypto(quic_conn *conn);
+/* Installs Initial keys from |dcid|. Errors: QUIC_ERR_NOMEM, _CRYPTO. */
+int quic_conn_install_initial_keys(quic_conn *conn, const quic_cid *dcid);
+/* Hands the readable CRYPTO bytes of |space| to TLS. */
+int quic_conn_crypto_deliver(quic_conn *conn, quic_pn_space space);
+/* Runs TLS and takes its outputs (secrets, handshake bytes, transport
+ * parameters, completion, tickets); closes the connection on failure. */
+void quic_conn_tls_advance(quic_conn *conn);
+/* Issues new connection IDs up to the peer's active_connection_id_limit
+ * (RFC 9000 §5.1.1), with ConnectionIdIssued events. */
+void quic_conn_issue_cids(quic_conn *conn);
+/* Drops the keys and state of |space| (RFC 9001 §4.9). */
+void quic_conn_discard_space(quic_conn *conn, quic_pn_space space);
+/* Handshake confirmed (RFC 9001 §4.1.2): discard Handshake keys etc. */
+void quic_conn_confirm_handshake(quic_conn *conn);
+/* The packet-number space of |level|. */
+quic_pn_space quic_conn_level_space(quic_level level);
+
+/* ---- conn_recv.c ----------------------------------------------------------
+ */
+
+/* Processes every packet of a datagram. Errors: QUIC_ERR_NOMEM only
+ * (protocol errors close the connection). */
+int quic_conn_process_datagram(quic_conn *conn, uint8_t *data, size_t len,
+                               uint8_t ecn, quic_time now);
+
+/* ---- conn_frames.c ---------------------------------------------------------
+ */
+
+/* Processes the frames of one decrypted packet of |pkt_type| in |space|,
+ * whose DCID was |dcid|; sets |*eliciting| if one was ack-eliciting. A
+ * violation closes the connection (the return value is then its internal
+ * code); QUIC_ERR_NOMEM is fatal. */
+int quic_conn_process_frames(quic_conn *conn, int pkt_type, quic_pn_space space,
+                             const quic_cid *dcid, const uint8_t *p, size_t len,
+                             bool *eliciting);
+/* Acts on the acknowledged and lost packets recovery reported. */
+int quic_conn_process_recovery_results(quic_conn *conn);
+/* Returns |n| bytes of connection credit (read or reset stream data). */
+void quic_conn_return_credit(quic_conn *conn, uint64_t n);
+
+/* ---- conn_send.c ----------------------------------------------------------
+ */
+
+/* ---- conn_frames_out.c ------------------------------------------------------
+ */
+
+/* Sets ctx->cwnd_ok / pace_limited for the next datagram. */
+void quic_conn_send_budget(quic_conn *conn, conn_pkt_ctx *ctx, quic_time now);
+/* True when |space| has something to send now (an ACK due, a probe, or
+ * data the budget allows). */
+bool quic_conn_space_wants_send(quic_conn *conn, const conn_pkt_ctx *ctx,
+                                quic_pn_space space);
+/* Writes the frames of the open packet. Errors: QUIC_ERR_NOMEM. */
+int quic_conn_write_frames(quic_conn *conn, conn_pkt_ctx *ctx, quic_time now);
+
+/* ---- conn_app_out.c ---------------------------------------------------------
+ */
+
+/* Writes the 1-RTT-only frames (control, PINGs, DATAGRAM, STREAM). */
+int quic_conn_write_app_frames(quic_conn *conn, conn_pkt_ctx *ctx);
+
+int quic_conn_build_datagrams(quic_conn *conn, quic_time now, uint8_t *buf,
+                              size_t cap, quic_datagram *out, size_t max);
+/* The earliest time pacing allows the next packet, QUIC_TIME_NONE when
+ * nothing waits for it. */
+quic_time quic_conn_pacing_timer(const quic_conn *conn);
+/* The ACK delay timer of the application space. */
+quic_time quic_conn_ack_timer(const quic_conn *conn);
+
+#endif

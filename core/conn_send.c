@@ -1,0 +1,274 @@
+/* core/conn_send.c — the send path: datagrams built straight into the
+ * caller's buffer, one packet per space with something to say (Initial,
+ * Handshake, then 1-RTT, coalesced, RFC 9000 §12.2), padded where §14.1
+ * asks, each sealed in place and recorded for recovery. Congestion window,
+ * pacing and the anti-amplification limit (§8.1) gate what is sent. Frame
+ * contents come from conn_frames_out.c. */
+#include "core/conn_internal.h"
+
+#include "core/packet.h"
+#include "core/pn.h"
+#include "core/protect.h"
+
+#include <string.h>
+
+#define MIN_DATAGRAM 1200 /* RFC 9000 §14.1 */
+
+static quic_level space_tx_level(quic_pn_space space) {
+    return space == QUIC_PN_SPACE_INITIAL     ? QUIC_LEVEL_INITIAL
+           : space == QUIC_PN_SPACE_HANDSHAKE ? QUIC_LEVEL_HANDSHAKE
+                                              : QUIC_LEVEL_APPLICATION;
+}
+
+static bool space_can_send(const quic_conn *conn, quic_pn_space space) {
+    return !conn->spaces[space].discarded &&
+           conn->tx_keys[space_tx_level(space)] != NULL;
+}
+
+/* Writes the header of a new packet in |space| at ctx->pos. Returns false
+ * when it does not fit. */
+static bool open_packet(quic_conn *conn, conn_pkt_ctx *ctx,
+                        quic_pn_space space) {
+    conn_space *s = &conn->spaces[space];
+    const quic_cid *dcid = quic_peer_cids_current(&conn->peer_cids);
+    uint64_t pn = s->next_pn;
+    size_t pn_len =
+        quic_pn_encode_len(pn, conn->rec.spaces[space].largest_acked);
+    int hdr;
+    if (space == QUIC_PN_SPACE_APPLICATION) {
+        hdr = quic_short_header_write(ctx->pos, ctx->end, dcid->data, dcid->len,
+                                      false, false, pn, pn_len);
+    } else {
+        quic_long_header_fields f;
+        memset(&f, 0, sizeof(f));
+        f.type = space == QUIC_PN_SPACE_INITIAL ? QUIC_PACKET_INITIAL
+                                                : QUIC_PACKET_HANDSHAKE;
+        f.version = conn->version;
+        f.dcid = dcid->data;
+        f.dcid_len = dcid->len;
+        f.scid = conn->local_cids.slots[0].cid.data;
+        f.scid_len = conn->local_cids.slots[0].cid.len;
+        if (space == QUIC_PN_SPACE_INITIAL && conn->is_client) {
+            f.token = conn->token;
+            f.token_len = conn->token_len;
+        }
+        hdr = quic_long_header_write(ctx->pos, ctx->end, &f, pn, pn_len);
+    }
+    /* Room for the header, a few frame bytes and the AEAD tag. */
+    if (hdr < 0 || (size_t)(ctx->end - ctx->pos) < (size_t)hdr + 24)
+        return false;
+    ctx->pkt = ctx->pos;
+    ctx->pn = pn;
+    ctx->pn_len = pn_len;
+    ctx->pn_offset = (size_t)hdr - pn_len;
+    ctx->payload = ctx->p = ctx->pos + hdr;
+    ctx->limit = ctx->end - QUIC_AEAD_TAG_LEN;
+    ctx->space = space;
+    ctx->eliciting = ctx->in_flight = false;
+    ctx->open = true;
+    return true;
+}
+
+/* Pads the open packet so that the datagram reaches |pad_to| bytes. */
+static void pad_packet(conn_pkt_ctx *ctx, size_t pad_to) {
+    size_t have = (size_t)(ctx->p - ctx->start) + QUIC_AEAD_TAG_LEN;
+    size_t room = (size_t)(ctx->limit - ctx->p);
+    if (have < pad_to) {
+        size_t n = pad_to - have < room ? pad_to - have : room;
+        memset(ctx->p, 0, n); /* PADDING frames */
+        ctx->p += n;
+        ctx->in_flight = true;
+    }
+}
+
+static void after_sent(quic_conn *conn, const conn_pkt_ctx *ctx, size_t len,
+                       quic_time now) {
+    conn->stats.packets_sent++;
+    conn->stats.bytes_sent += len;
+    if (!conn->address_validated)
+        conn->tx_bytes_unvalidated += len;
+    if (ctx->in_flight && conn->cfg.pacing)
+        quic_pacer_on_sent(&conn->pacer, len, now);
+    if (ctx->eliciting && !conn->eliciting_sent_since_rx) {
+        /* RFC 9000 §10.1: restart on the first ack-eliciting packet sent
+         * after a packet was received. */
+        quic_conn_restart_idle(conn, now);
+        conn->eliciting_sent_since_rx = true;
+    }
+    /* RFC 9001 §4.9.1: a client drops its Initial keys once it sends a
+     * Handshake packet. */
+    if (conn->is_client && ctx->space == QUIC_PN_SPACE_HANDSHAKE)
+        quic_conn_discard_space(conn, QUIC_PN_SPACE_INITIAL);
+}
+
+/* Seals the open packet (padding the datagram to |pad_to|) and records it.
+ * Errors: QUIC_ERR_NOMEM, QUIC_ERR_CRYPTO. */
+static int close_packet(quic_conn *conn, conn_pkt_ctx *ctx, size_t pad_to,
+                        quic_time now) {
+    /* RFC 9001 §5.4.2: the header-protection sample needs 4 bytes of
+     * packet number and payload. */
+    while (ctx->pn_len + (size_t)(ctx->p - ctx->payload) < 4)
+        *ctx->p++ = 0;
+    if (pad_to)
+        pad_packet(ctx, pad_to);
+    size_t payload_len = (size_t)(ctx->p - ctx->payload);
+    if (ctx->space != QUIC_PN_SPACE_APPLICATION)
+        quic_long_header_set_length(ctx->pkt, ctx->pn_offset,
+                                    ctx->pn_len + payload_len +
+                                        QUIC_AEAD_TAG_LEN);
+    quic_keys *keys = conn->tx_keys[space_tx_level(ctx->space)];
+    int len =
+        quic_packet_seal(keys, ctx->pkt, (size_t)(ctx->end - ctx->pkt),
+                         ctx->pn_offset, ctx->pn_len, payload_len, ctx->pn);
+    ctx->open = false;
+    if (len < 0) {
+        quic_recovery_drop_pending_frames(&conn->rec);
+        return len;
+    }
+    int rc = quic_recovery_on_packet_sent(&conn->rec, ctx->space, ctx->pn,
+                                          (size_t)len, ctx->eliciting,
+                                          ctx->in_flight, now);
+    if (rc < 0) {
+        quic_recovery_drop_pending_frames(&conn->rec);
+        return rc;
+    }
+    conn->spaces[ctx->space].next_pn++;
+    ctx->pos = ctx->pkt + len;
+    ctx->packets++;
+    if (ctx->space == QUIC_PN_SPACE_INITIAL)
+        ctx->has_initial = true;
+    if (ctx->eliciting && ctx->space == QUIC_PN_SPACE_INITIAL)
+        ctx->initial_eliciting = true;
+    after_sent(conn, ctx, (size_t)len, now);
+    return 0;
+}
+
+/* Abandons an open packet that got no frame. */
+static void abort_packet(quic_conn *conn, conn_pkt_ctx *ctx) {
+    quic_recovery_drop_pending_frames(&conn->rec);
+    ctx->open = false;
+}
+
+/* RFC 9000 §14.1: a client pads every datagram with an Initial packet, a
+ * server every one with an ack-eliciting Initial packet. */
+static bool needs_padding(const quic_conn *conn, const conn_pkt_ctx *ctx) {
+    bool open_initial = ctx->open && ctx->space == QUIC_PN_SPACE_INITIAL;
+    if (conn->is_client)
+        return ctx->has_initial || open_initial;
+    return ctx->initial_eliciting || (open_initial && ctx->eliciting);
+}
+
+/* Builds one packet of |space| into the datagram. Returns 0 (possibly
+ * having written nothing) or an error. */
+static int build_packet(quic_conn *conn, conn_pkt_ctx *ctx, quic_pn_space space,
+                        quic_time now) {
+    if (!open_packet(conn, ctx, space))
+        return 0;
+    int rc = quic_conn_write_frames(conn, ctx, now);
+    if (rc < 0) {
+        abort_packet(conn, ctx);
+        return rc;
+    }
+    if (ctx->p == ctx->payload) {
+        abort_packet(conn, ctx);
+        return 0;
+    }
+    return 0;
+}
+
+/* The bytes a server may still send before the client's address is
+ * validated (RFC 9000 §8.1: three times what it received). */
+static size_t amplification_allowance(const quic_conn *conn) {
+    if (conn->address_validated)
+        return SIZE_MAX;
+    uint64_t budget = 3 * conn->rx_bytes_unvalidated;
+    return budget > conn->tx_bytes_unvalidated
+               ? (size_t)(budget - conn->tx_bytes_unvalidated)
+               : 0;
+}
+
+/* Closes the last open packet with the padding the datagram needs; when
+ * every packet is already sealed, a padding-only Initial does it. */
+static int finish_datagram(quic_conn *conn, conn_pkt_ctx *ctx, quic_time now) {
+    size_t pad = needs_padding(conn, ctx) ? MIN_DATAGRAM : 0;
+    if (ctx->open)
+        return close_packet(conn, ctx, pad, now);
+    size_t len = (size_t)(ctx->pos - ctx->start);
+    if (!pad || len >= pad || !space_can_send(conn, QUIC_PN_SPACE_INITIAL))
+        return 0;
+    if (!open_packet(conn, ctx, QUIC_PN_SPACE_INITIAL))
+        return 0;
+    return close_packet(conn, ctx, pad, now);
+}
+
+/* Builds one datagram of at most |size| bytes at |start|; returns its
+ * length (0: nothing to send) or an error. */
+static int build_datagram(quic_conn *conn, uint8_t *start, size_t size,
+                          quic_time now) {
+    conn_pkt_ctx ctx;
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.start = ctx.pos = start;
+    ctx.end = start + size;
+    quic_conn_send_budget(conn, &ctx, now);
+    for (int sp = 0; sp < QUIC_PN_SPACE_COUNT; sp++) {
+        quic_pn_space space = (quic_pn_space)sp;
+        if (!space_can_send(conn, space) ||
+            !quic_conn_space_wants_send(conn, &ctx, space))
+            continue;
+        int rc = ctx.open ? close_packet(conn, &ctx, 0, now) : 0;
+        if (rc == 0)
+            rc = build_packet(conn, &ctx, space, now);
+        if (rc < 0)
+            return rc;
+    }
+    int rc = finish_datagram(conn, &ctx, now);
+    if (rc < 0)
+        return rc;
+    return (int)(ctx.pos - ctx.start);
+}
+
+int quic_conn_build_datagrams(quic_conn *conn, quic_time now, uint8_t *buf,
+                              size_t cap, quic_datagram *out, size_t max) {
+    size_t off = 0, n = 0, size = conn->max_dgram;
+    if (cap < size)
+        return QUIC_ERR_NOBUF;
+    if (conn->cfg.pacing)
+        quic_pacer_update(&conn->pacer, quic_cc_cwnd(&conn->reno.base),
+                          conn->rec.rtt.smoothed_rtt, now);
+    conn->pacing_blocked = false;
+    while (n < max && cap - off >= size) {
+        size_t allowed = amplification_allowance(conn);
+        size_t want = size < allowed ? size : allowed;
+        quic_recovery_set_amplification_limited(&conn->rec, want < 64, now);
+        if (want < 64)
+            break;
+        int len = build_datagram(conn, buf + off, want, now);
+        if (len < 0)
+            return len;
+        if (len == 0)
+            break;
+        out[n].offset = off;
+        out[n].len = (size_t)len;
+        out[n].peer = conn->peer_addr;
+        out[n].ecn = 0;
+        n++;
+        off += (size_t)len;
+        /* Datagrams of one call share a length, except the last: a shorter
+         * one ends the batch (quic.h: UDP GSO). */
+        if ((size_t)len != size)
+            break;
+    }
+    return (int)n;
+}
+
+quic_time quic_conn_pacing_timer(const quic_conn *conn) {
+    if (!conn->pacing_blocked)
+        return QUIC_TIME_NONE;
+    return quic_pacer_next_send_time(&conn->pacer, conn->now);
+}
+
+quic_time quic_conn_ack_timer(const quic_conn *conn) {
+    const conn_space *s = &conn->spaces[QUIC_PN_SPACE_APPLICATION];
+    return s->ack_pending && !s->ack_immediate ? s->ack_deadline
+                                               : QUIC_TIME_NONE;
+}

@@ -135,8 +135,7 @@ void h3_conn_free(h3_conn *h3) {
     h3_free(&alloc, h3);
 }
 
-/* ---- Errors ----------------------------------------------------------------
- */
+/* ---- Errors -------------------------------------------------------------- */
 
 int h3_from_quic_err(int err) {
     switch (err) {
@@ -167,8 +166,7 @@ int h3_conn_fail(h3_conn *h3, int err) {
     return is_nomem(err) ? H3_ERR_NOMEM : 0;
 }
 
-/* ---- Helpers
- * ----------------------------------------------------------------- */
+/* ---- Helpers ------------------------------------------------------------- */
 
 int h3_quic_send(h3_conn *h3, uint64_t stream_id, const uint8_t *data,
                  size_t len, bool fin) {
@@ -263,8 +261,7 @@ int h3_conn_stream_error(h3_conn *h3, h3_stream *st, uint64_t wire) {
     return 0;
 }
 
-/* ---- Our unidirectional streams -------------------------------------------
- */
+/* ---- Our unidirectional streams ------------------------------------------ */
 
 /* Opens the next unidirectional stream with |first| as its first bytes.
  * Returns the stream ID, -1 when the peer's limit allows none now, or an
@@ -381,8 +378,7 @@ int h3_conn_flush_decoder(h3_conn *h3) {
     return 0;
 }
 
-/* ---- Event input
- * --------------------------------------------------------------- */
+/* ---- Event input --------------------------------------------------------- */
 
 static int dispatch(h3_conn *h3, const quic_event *ev) {
     switch (ev->type) {

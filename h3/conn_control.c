@@ -13,8 +13,7 @@ static bool is_peer_stream(const h3_conn *h3, uint64_t id) {
     return h3_stream_id_is_client(id) != h3->cfg.is_client;
 }
 
-/* ---- New streams
- * ------------------------------------------------------------- */
+/* ---- New streams --------------------------------------------------------- */
 
 /* A server rejects requests on streams its GOAWAY excluded (§5.2): they
  * are reset with H3_REQUEST_REJECTED and ignored until they end. */
@@ -53,8 +52,7 @@ static int new_peer_stream(h3_conn *h3, uint64_t id, h3_stream **out) {
     return 0;
 }
 
-/* ---- Unidirectional stream roles ------------------------------------------
- */
+/* ---- Unidirectional stream roles ----------------------------------------- */
 
 static int claim_critical(uint64_t *slot, h3_stream *st, h3_stream_kind kind) {
     /* §6.2.1, RFC 9204 §4.2: one stream of each of these types per peer. */
@@ -89,8 +87,7 @@ static int classify_uni(h3_conn *h3, h3_stream *st) {
     }
 }
 
-/* ---- The peer's control stream --------------------------------------------
- */
+/* ---- The peer's control stream ------------------------------------------- */
 
 static int on_settings(h3_conn *h3, const h3_frame_event *fe) {
     if (h3->peer_settings_received)
@@ -188,8 +185,7 @@ static int control_input(h3_conn *h3, h3_stream *st, const uint8_t *data,
     }
 }
 
-/* ---- QPACK streams
- * ----------------------------------------------------------- */
+/* ---- QPACK streams ------------------------------------------------------- */
 
 static int encoder_input(h3_conn *h3, const uint8_t *data, size_t len,
                          bool fin) {
@@ -216,8 +212,7 @@ static int decoder_input(h3_conn *h3, const uint8_t *data, size_t len,
     return fin ? H3_ERR_CLOSED_CRITICAL_STREAM : 0;
 }
 
-/* ---- Stream data dispatch
- * ----------------------------------------------------- */
+/* ---- Stream data dispatch ------------------------------------------------ */
 
 static int uni_input(h3_conn *h3, h3_stream *st, const uint8_t *data,
                      size_t len, bool fin) {
@@ -274,8 +269,7 @@ int h3_recv_stream_data(h3_conn *h3, uint64_t id, const uint8_t *data,
     return rc;
 }
 
-/* ---- Resets, STOP_SENDING
- * ------------------------------------------------------ */
+/* ---- Resets, STOP_SENDING ------------------------------------------------ */
 
 static bool is_critical(const h3_stream *st) {
     return st->kind == H3_STREAM_PEER_CONTROL ||
@@ -312,8 +306,7 @@ int h3_recv_stop_sending(h3_conn *h3, uint64_t id, uint64_t code) {
     return 0;
 }
 
-/* ---- HTTP/3 datagrams
- * --------------------------------------------------------- */
+/* ---- HTTP/3 datagrams ---------------------------------------------------- */
 
 int h3_recv_datagram(h3_conn *h3, const uint8_t *data, size_t len) {
     /* Not negotiated by us: the peer should not send them; drop. */

@@ -81,8 +81,7 @@ struct h3_conn {
     bool closed;
 };
 
-/* ---- conn.c
- * ------------------------------------------------------------------ */
+/* ---- conn.c -------------------------------------------------------------- */
 
 /* Turns an internal error into the connection's end at the input boundary:
  * a protocol error (H3 or QPACK) closes the QUIC connection with its wire
@@ -135,8 +134,7 @@ int h3_conn_abandon_recv(h3_conn *h3, h3_stream *st);
  * H3_ERR_NOMEM. */
 int h3_conn_stream_error(h3_conn *h3, h3_stream *st, uint64_t wire);
 
-/* ---- conn_recv.c (request and push streams) -------------------------------
- */
+/* ---- conn_recv.c (request and push streams) ------------------------------ */
 
 /* Input on a request or push stream: frames, messages, events. Stream
  * errors are handled inside; returns 0 or a connection error. */
@@ -153,8 +151,7 @@ int h3_recv_message_reset(h3_conn *h3, h3_stream *st, uint64_t code);
 /* Starts the receive trackers of a new request stream. */
 void h3_recv_init_request(h3_conn *h3, h3_stream *st);
 
-/* ---- conn_control.c (the QUIC input dispatch) -----------------------------
- */
+/* ---- conn_control.c (the QUIC input dispatch) ---------------------------- */
 
 int h3_recv_stream_data(h3_conn *h3, uint64_t id, const uint8_t *data,
                         size_t len, bool fin);
@@ -162,8 +159,7 @@ int h3_recv_stream_reset(h3_conn *h3, uint64_t id, uint64_t code);
 int h3_recv_stop_sending(h3_conn *h3, uint64_t id, uint64_t code);
 int h3_recv_datagram(h3_conn *h3, const uint8_t *data, size_t len);
 
-/* ---- conn_send.c -----------------------------------------------------------
- */
+/* ---- conn_send.c --------------------------------------------------------- */
 
 /* Encodes |headers| as a field section for |stream_id| into h3->scratch,
  * leaving |headroom| bytes free before it for the frame header, and sends
@@ -186,8 +182,7 @@ int h3_send_begin(h3_conn *h3);
 /* Ends a send call: an allocation failure closes the connection. */
 int h3_send_end(h3_conn *h3, int rc);
 
-/* ---- push.c
- * -------------------------------------------------------------------- */
+/* ---- push.c -------------------------------------------------------------- */
 
 /* The push entry for |push_id|, created if |create|; NULL if absent (or
  * out of memory when creating: check |*err|). */

@@ -7,8 +7,7 @@
 
 #include <string.h>
 
-/* ---- Trackers
- * ----------------------------------------------------------------- */
+/* ---- Trackers ------------------------------------------------------------ */
 
 void h3_recv_init_request(h3_conn *h3, h3_stream *st) {
     unsigned flags =
@@ -29,8 +28,7 @@ static void note_request(h3_stream *st, const h3_message_info *info) {
     h3_message_tracker_init(&st->send_msg, false, flags);
 }
 
-/* ---- Field sections
- * ------------------------------------------------------------ */
+/* ---- Field sections ------------------------------------------------------ */
 
 /* A HEADERS or PUSH_PROMISE section of |st| was decoded into |rec| (the
  * last queued record): validate it and complete the event, or take the
@@ -104,8 +102,7 @@ static int decode_section(h3_conn *h3, h3_stream *st, h3_blocked_frame kind,
     return section_decoded(h3, st, kind, push_id, rec, last);
 }
 
-/* ---- Frames
- * ---------------------------------------------------------------------- */
+/* ---- Frames -------------------------------------------------------------- */
 
 static int message_frame(h3_conn *h3, h3_stream *st, const h3_frame_event *fe,
                          h3_evrec **last) {
@@ -229,8 +226,7 @@ int h3_recv_message_input(h3_conn *h3, h3_stream *st, const uint8_t *data,
     return message_input_from(h3, st, data, len, fin, NULL);
 }
 
-/* ---- Unblocked sections
- * ----------------------------------------------------------- */
+/* ---- Unblocked sections -------------------------------------------------- */
 
 static int resume_stream(h3_conn *h3, h3_stream *st, h3_evrec *rec) {
     h3_blocked_frame kind = st->blocked;
@@ -291,8 +287,7 @@ int h3_recv_resume_unblocked(h3_conn *h3) {
     }
 }
 
-/* ---- Resets
- * ----------------------------------------------------------------------- */
+/* ---- Resets -------------------------------------------------------------- */
 
 int h3_recv_message_reset(h3_conn *h3, h3_stream *st, uint64_t code) {
     bool open = !st->recv_closed || st->blocked != H3_BLOCKED_NONE;

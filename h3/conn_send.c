@@ -35,8 +35,7 @@ int h3_send_control(h3_conn *h3, const uint8_t *frame, size_t len) {
     return h3_quic_send(h3, (uint64_t)h3->control_id, frame, len, false);
 }
 
-/* ---- Field sections
- * ------------------------------------------------------------ */
+/* ---- Field sections ------------------------------------------------------ */
 
 static int fill_fields(h3_conn *h3, const h3_header *headers, size_t n) {
     if (n > h3->fields_cap) {
@@ -107,14 +106,29 @@ int h3_send_encode(h3_conn *h3, uint64_t stream_id, const h3_header *headers,
     return 0;
 }
 
-/* ---- Which stream may be sent on ------------------------------------------
- */
+/* ---- Which stream may be sent on ----------------------------------------- */
+
+/* A stream that is gone: one this side used before (finished or cancelled)
+ * is a state error, anything else a bad argument. */
+static int gone_stream_error(h3_conn *h3, uint64_t id) {
+    if (h3_stream_id_is_request(id))
+        return id < h3->next_request_id ? H3_ERR_INVALID_STATE
+                                        : H3_ERR_INVALID_ARGUMENT;
+    /* A server's push streams; not our control, QPACK or reserved
+     * streams, which were never message streams. */
+    bool push = !h3->cfg.is_client && h3_stream_id_is_uni(id) &&
+                !h3_stream_id_is_client(id) && (int64_t)id > h3->decoder_id + 4;
+    int64_t next = quic_conn_get_next_available_stream_id(h3->quic, true);
+    if (push && (next < 0 || id < (uint64_t)next))
+        return H3_ERR_INVALID_STATE;
+    return H3_ERR_INVALID_ARGUMENT;
+}
 
 /* A stream this side sends messages on: a client's own request streams; a
  * server's received request streams and its own push streams. */
-static int check_sendable(const h3_conn *h3, const h3_stream *st) {
+static int check_sendable(h3_conn *h3, uint64_t id, const h3_stream *st) {
     if (!st)
-        return H3_ERR_INVALID_ARGUMENT;
+        return gone_stream_error(h3, id);
     bool ok = h3->cfg.is_client
                   ? st->kind == H3_STREAM_REQUEST && st->local
                   : (st->kind == H3_STREAM_REQUEST && !st->local) ||
@@ -164,8 +178,7 @@ static void note_sent_request(h3_stream *st, const h3_message_info *info) {
     h3_message_tracker_init(&st->recv_msg, false, flags);
 }
 
-/* ---- HEADERS and DATA
- * -------------------------------------------------------- */
+/* ---- HEADERS and DATA ---------------------------------------------------- */
 
 static int send_headers_on(h3_conn *h3, h3_stream *st, const h3_header *headers,
                            size_t n, bool end_stream) {
@@ -207,7 +220,7 @@ int h3_conn_send_headers(h3_conn *h3, uint64_t stream_id,
         rc = new_request(h3, stream_id, &st);
         created = rc == 0;
     } else {
-        rc = check_sendable(h3, st);
+        rc = check_sendable(h3, stream_id, st);
     }
     if (rc == 0)
         rc = send_headers_on(h3, st, headers, n, end_stream);
@@ -261,7 +274,7 @@ static int send_data(h3_conn *h3, uint64_t stream_id, const uint8_t *data,
     if (!data && len > 0)
         return H3_ERR_INVALID_ARGUMENT;
     h3_stream *st = h3_conn_stream(h3, stream_id);
-    if ((rc = check_sendable(h3, st)) < 0)
+    if ((rc = check_sendable(h3, stream_id, st)) < 0)
         return rc;
     h3_message_tracker t = st->send_msg;
     /* §4.1: DATA only after the header section, within Content-Length. */
@@ -296,8 +309,7 @@ int h3_conn_send_data_ref(h3_conn *h3, uint64_t stream_id, const uint8_t *data,
                      true);
 }
 
-/* ---- Request streams
- * ----------------------------------------------------------- */
+/* ---- Request streams ----------------------------------------------------- */
 
 int64_t h3_conn_get_next_request_stream_id(h3_conn *h3) {
     if (!h3)
@@ -365,8 +377,7 @@ int h3_conn_stop_stream(h3_conn *h3, uint64_t stream_id, uint64_t error_code) {
     return h3_send_end(h3, rc);
 }
 
-/* ---- GOAWAY
- * ---------------------------------------------------------------------- */
+/* ---- GOAWAY -------------------------------------------------------------- */
 
 /* Server: after GOAWAY |id|, requests at or above it that the application
  * has not seen yet are rejected (§5.2 SHOULD). */
@@ -407,8 +418,7 @@ int h3_conn_send_goaway(h3_conn *h3, uint64_t id) {
     return h3_send_end(h3, h3_conn_flush_decoder(h3));
 }
 
-/* ---- Datagrams
- * ------------------------------------------------------------------- */
+/* ---- Datagrams ----------------------------------------------------------- */
 
 int h3_conn_send_datagram(h3_conn *h3, uint64_t stream_id, const uint8_t *data,
                           size_t len) {

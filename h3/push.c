@@ -7,8 +7,7 @@
 
 #include "core/varint.h"
 
-/* ---- Push table
- * ------------------------------------------------------------------ */
+/* ---- Push table ---------------------------------------------------------- */
 
 h3_push *h3_push_get(h3_conn *h3, uint64_t push_id, bool create, int *err) {
     *err = 0;
@@ -47,8 +46,7 @@ static void saw_push_id(h3_conn *h3, uint64_t push_id) {
         h3->next_peer_push_id = push_id + 1;
 }
 
-/* ---- Client side
- * -------------------------------------------------------------------- */
+/* ---- Client side --------------------------------------------------------- */
 
 int h3_push_check_id(const h3_conn *h3, uint64_t push_id) {
     /* §4.6, §7.2.5: nothing above the MAX_PUSH_ID we sent. */
@@ -158,8 +156,7 @@ int h3_push_on_promise(h3_conn *h3, h3_stream *st, uint64_t push_id,
     return 0;
 }
 
-/* ---- CANCEL_PUSH received
- * --------------------------------------------------------- */
+/* ---- CANCEL_PUSH received ------------------------------------------------ */
 
 static int cancel_event(h3_conn *h3, uint64_t push_id) {
     h3_evrec *rec =
@@ -203,8 +200,7 @@ int h3_push_on_cancel(h3_conn *h3, uint64_t push_id) {
     return cancel_event(h3, push_id);
 }
 
-/* ---- Server: promising
- * ------------------------------------------------------------- */
+/* ---- Server: promising --------------------------------------------------- */
 
 /* Sends PUSH_PROMISE(|push_id|, |headers|) on request stream |st|. */
 static int send_promise(h3_conn *h3, h3_stream *st, uint64_t push_id,
@@ -291,8 +287,7 @@ int64_t h3_conn_send_push_promise(h3_conn *h3, uint64_t stream_id,
     return push_stream;
 }
 
-/* ---- Cancelling and limits
- * --------------------------------------------------------- */
+/* ---- Cancelling and limits ----------------------------------------------- */
 
 static int client_cancel(h3_conn *h3, h3_push *p) {
     h3_stream *st = p->has_stream ? h3_conn_stream(h3, p->stream_id) : NULL;

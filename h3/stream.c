@@ -5,8 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- Allocation ------------------------------------------------------------
- */
+/* ---- Allocation ---------------------------------------------------------- */
 
 void *h3_malloc(const quic_allocator *a, size_t size) {
     if (a && a->malloc)
@@ -29,8 +28,7 @@ void h3_free(const quic_allocator *a, void *ptr) {
         free(ptr);
 }
 
-/* ---- ID map ----------------------------------------------------------------
- */
+/* ---- ID map -------------------------------------------------------------- */
 
 void h3_idmap_init(h3_idmap *m, const quic_allocator *alloc) {
     memset(m, 0, sizeof(*m));
@@ -132,8 +130,7 @@ void h3_idmap_remove(h3_idmap *m, uint64_t key) {
     }
 }
 
-/* ---- Streams ----------------------------------------------------------------
- */
+/* ---- Streams ------------------------------------------------------------- */
 
 h3_stream *h3_stream_new(const quic_allocator *alloc, uint64_t id,
                          h3_stream_kind kind, size_t max_field_section_len) {

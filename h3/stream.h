@@ -11,8 +11,7 @@
 #include "h3/frame.h"
 #include "h3/message.h"
 
-/* ---- ID map ----------------------------------------------------------------
- */
+/* ---- ID map -------------------------------------------------------------- */
 
 /* Maps uint64_t keys (stream or push IDs, below 2^62) to non-NULL
  * pointers. Plain struct; use the functions. */
@@ -36,8 +35,7 @@ void h3_idmap_remove(h3_idmap *m, uint64_t key);
 /* Iteration: for (size_t i = 0; i < m->cap; i++) if (m->vals[i]) … ; the
  * map must not change meanwhile. */
 
-/* ---- Stream state ----------------------------------------------------------
- */
+/* ---- Stream state -------------------------------------------------------- */
 
 typedef enum h3_stream_kind {
     H3_STREAM_REQUEST = 0,  /* client bidirectional request stream */

@@ -41,8 +41,7 @@ static uint64_t next_request(h3_conn *client) {
     return (uint64_t)id;
 }
 
-/* ---- Streams opened at creation ---------------------------------------------
- */
+/* ---- Streams opened at creation ------------------------------------------ */
 
 /* Parses a control stream's frames after its type byte. */
 static void expect_control_stream(const fake_stream *s, const h3_settings *want,
@@ -184,8 +183,7 @@ static void test_h3_conn_peer_settings_event(void **state) {
     h3_fake_pair_cleanup(&p);
 }
 
-/* ---- Requests and responses
- * ------------------------------------------------------- */
+/* ---- Requests and responses ---------------------------------------------- */
 
 static void test_h3_conn_send_headers_get_roundtrip(void **state) {
     (void)state;
@@ -436,8 +434,7 @@ test_h3_conn_blocked_headers_resume_when_inserts_arrive(void **state) {
     h3_fake_pair_cleanup(&p);
 }
 
-/* ---- Zero-copy sends
- * ----------------------------------------------------------- */
+/* ---- Zero-copy sends ----------------------------------------------------- */
 
 static int released;
 static void on_release(void *arg) {
@@ -474,16 +471,15 @@ static void test_h3_conn_send_data_ref_releases(void **state) {
     assert_memory_equal(got, file, len);
     assert_true(ended);
     free(got);
-    /* Refused calls keep the data: no release. */
+    /* Refused calls (the stream is finished) keep the data: no release. */
     assert_int_equal(
         h3_conn_send_data_ref(p.server, id, file, 10, false, on_release, &one),
-        H3_ERR_INVALID_ARGUMENT);
+        H3_ERR_INVALID_STATE);
     assert_int_equal(released, 2);
     h3_fake_pair_cleanup(&p);
 }
 
-/* ---- Caller misuse
- * ------------------------------------------------------------- */
+/* ---- Caller misuse ------------------------------------------------------- */
 
 static void test_h3_conn_send_headers_rejects_misuse(void **state) {
     (void)state;
@@ -564,8 +560,7 @@ static void test_h3_conn_stream_limit(void **state) {
     h3_fake_pair_cleanup(&p);
 }
 
-/* ---- Cancellation
- * -------------------------------------------------------------- */
+/* ---- Cancellation -------------------------------------------------------- */
 
 static void test_h3_conn_reset_stream_cancels_request(void **state) {
     (void)state;

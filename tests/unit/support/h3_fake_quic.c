@@ -77,8 +77,7 @@ static fake_stream *get_stream(fake_quic *q, uint64_t id) {
     return s;
 }
 
-/* ---- quic_conn_* behaviour
- * ------------------------------------------------------ */
+/* ---- quic_conn_* behaviour ----------------------------------------------- */
 
 static bool is_local(const fake_quic *q, uint64_t id) {
     return ((id & 1u) == 0) == q->is_client;
@@ -199,8 +198,7 @@ void fake_quic_close(fake_quic *q, uint64_t code, uint64_t frame_type,
              reason ? reason : "");
 }
 
-/* ---- Output as the peer's events
- * ------------------------------------------------ */
+/* ---- Output as the peer's events ----------------------------------------- */
 
 static bool stream_output(fake_quic *q, fake_stream *s, quic_event *out) {
     memset(out, 0, sizeof(*out));
@@ -270,8 +268,7 @@ bool fake_quic_next_output(fake_quic *q, quic_event *out) {
     return false;
 }
 
-/* ---- Recorder
- * ------------------------------------------------------------------- */
+/* ---- Recorder ------------------------------------------------------------ */
 
 static char *copy_bytes(const uint8_t *p, size_t len) {
     char *s = malloc(len + 1);
@@ -415,8 +412,7 @@ void h3_recorder_free(h3_recorder *r) {
     memset(r, 0, sizeof(*r));
 }
 
-/* ---- Two connections
- * ------------------------------------------------------------ */
+/* ---- Two connections ----------------------------------------------------- */
 
 size_t h3_fake_deliver(fake_quic *from, h3_conn *to, h3_recorder *rec) {
     quic_event ev;
@@ -440,8 +436,7 @@ void h3_fake_pump(fake_quic *qa, h3_conn *a, h3_recorder *ra, fake_quic *qb,
     fail_msg("h3_fake_pump: no quiescence after 1000 rounds");
 }
 
-/* ---- Pair of connections
- * -------------------------------------------------------- */
+/* ---- Pair of connections ------------------------------------------------- */
 
 static void *t_malloc(size_t size, void *user) {
     (void)user;

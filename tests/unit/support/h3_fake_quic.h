@@ -94,8 +94,7 @@ bool fake_quic_next_output(fake_quic *q, quic_event *out);
  * of order). */
 bool fake_quic_next_output_for(fake_quic *q, uint64_t id, quic_event *out);
 
-/* ---- Event recorder
- * ---------------------------------------------------------- */
+/* ---- Event recorder ------------------------------------------------------ */
 
 typedef struct rec_event {
     h3_event_type type;
@@ -128,8 +127,7 @@ uint8_t *h3_recorder_body(const h3_recorder *r, uint64_t stream_id, size_t *len,
 void h3_recorder_clear(h3_recorder *r);
 void h3_recorder_free(h3_recorder *r);
 
-/* ---- Driving two h3 connections over two fakes ------------------------------
- */
+/* ---- Driving two h3 connections over two fakes --------------------------- */
 
 /* Feeds everything |from| sent to |to| (one QUIC event at a time, draining
  * |to|'s h3 events into |rec| after each) until |from| has nothing left.

@@ -282,6 +282,25 @@ static void feed_back(qpack_decoder *dec, qpack_encoder *enc, uint64_t id,
     qpack_decoder_consume_output(dec, out_len);
 }
 
+/* Our encoder for a peer with these settings, and our decoder as that
+ * peer (used for ack mode 1). */
+static void make_pair(uint64_t capacity, uint64_t blocked, qpack_encoder **enc,
+                      qpack_decoder **dec) {
+    qpack_encoder_config ecfg;
+    qpack_encoder_config_init(&ecfg);
+    ecfg.max_table_capacity = capacity;
+    int rc = qpack_encoder_new(enc, &ecfg);
+    if (rc || (rc = qpack_encoder_set_peer_settings(*enc, capacity, blocked)))
+        qpack_fail("encoder", 0, rc);
+    qpack_decoder_config dcfg;
+    qpack_decoder_config_init(&dcfg);
+    dcfg.max_table_capacity = capacity;
+    dcfg.max_blocked_streams = blocked;
+    dcfg.max_field_section_size = 1u << 20;
+    if ((rc = qpack_decoder_new(dec, &dcfg)))
+        qpack_fail("decoder", 0, rc);
+}
+
 static int cmd_encode(int argc, char **argv) {
     if (argc < 4 || argc > 5)
         die(2, "%s", "usage: qif encode QIF CAPACITY BLOCKED ACK_MODE [OUT]");
@@ -297,21 +316,9 @@ static int cmd_encode(int argc, char **argv) {
     uint8_t *buf = read_file(argv[0], &len);
     header_set *sets = parse_qif(buf, len, &nsets);
 
-    qpack_encoder_config ecfg;
-    qpack_encoder_config_init(&ecfg);
-    ecfg.max_table_capacity = capacity;
     qpack_encoder *enc;
-    int rc = qpack_encoder_new(&enc, &ecfg);
-    if (rc || (rc = qpack_encoder_set_peer_settings(enc, capacity, blocked)))
-        qpack_fail("encoder", 0, rc);
-    qpack_decoder_config dcfg;
-    qpack_decoder_config_init(&dcfg);
-    dcfg.max_table_capacity = capacity;
-    dcfg.max_blocked_streams = blocked;
-    dcfg.max_field_section_size = 1u << 20;
     qpack_decoder *dec;
-    if ((rc = qpack_decoder_new(&dec, &dcfg)))
-        qpack_fail("decoder", 0, rc);
+    make_pair(capacity, blocked, &enc, &dec);
     qpack_field_section scratch = {0};
     uint8_t *hb = NULL, *es = NULL;
     unsigned long long hb_total = 0, es_total = 0;
@@ -321,8 +328,8 @@ static int cmd_encode(int argc, char **argv) {
         hb = xrealloc(hb, bound);
         es = xrealloc(es, bound);
         size_t hb_len, es_len;
-        rc = qpack_encoder_encode(enc, id, sets[i].fields, sets[i].count, hb,
-                                  bound, &hb_len, es, bound, &es_len);
+        int rc = qpack_encoder_encode(enc, id, sets[i].fields, sets[i].count,
+                                      hb, bound, &hb_len, es, bound, &es_len);
         if (rc)
             qpack_fail("encoding stream", id, rc);
         hb_total += hb_len;

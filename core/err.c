@@ -33,6 +33,13 @@ const char *quic_strerror(int err) {
     case QUIC_ERR_TLS_SESSION: return "session ticket cannot be decoded";
     case QUIC_ERR_TLS_PINNED_PUBKEY: return "malformed pinned public key";
     case QUIC_ERR_TLS_CRYPTO_LEVEL: return "CRYPTO data at a stale level";
+    case QUIC_ERR_TOKEN_TYPE: return "not a token of the expected kind";
+    case QUIC_ERR_TOKEN_KEY: return "token minted with an unknown key";
+    case QUIC_ERR_TOKEN_INVALID: return "token failed authentication";
+    case QUIC_ERR_TOKEN_EXPIRED: return "token expired";
+    case QUIC_ERR_TOKEN_ADDRESS: return "token bound to another address";
+    case QUIC_ERR_RESET_TOO_SMALL:
+        return "packet too short to answer with a stateless reset";
     case QUIC_ERR_FLOW_CONTROL: return "peer exceeded flow-control credit";
     case QUIC_ERR_STREAM_LIMIT: return "peer exceeded the stream limit";
     case QUIC_ERR_STREAM_STATE: return "frame invalid in the stream's state";

@@ -234,6 +234,21 @@ static int put_stream_frame(conn_pkt_ctx *ctx, quic_stream *st,
     return (int)n;
 }
 
+/* RFC 9000 §4.1: a sender with data it may not send says so, once per
+ * limit: STREAM_DATA_BLOCKED for the stream's credit, DATA_BLOCKED for the
+ * connection's. */
+static void note_blocked(quic_conn *conn, quic_stream *st) {
+    if (st->sb.end <= st->sb.sent_upto)
+        return;
+    if (st->sb.sent_upto >= st->tx.limit) {
+        if (quic_flowctl_tx_should_send_blocked(&st->tx))
+            quic_streams_want_ctrl(&conn->streams, st,
+                                   QUIC_STREAM_PEND_DATA_BLOCKED);
+    } else if (quic_flowctl_tx_credit(&conn->tx_fc) == 0) {
+        conn->conn_blocked = true;
+    }
+}
+
 /* Sends what |st| has under its and the connection's credit. Returns
  * false when the packet is full. */
 static bool write_one_stream(quic_conn *conn, conn_pkt_ctx *ctx,
@@ -245,15 +260,7 @@ static bool write_one_stream(quic_conn *conn, conn_pkt_ctx *ctx,
     quic_send_chunk c;
     size_t room = (size_t)(ctx->limit - ctx->p);
     if (!quic_sendbuf_next(&st->sb, room, limit, &c)) {
-        /* Blocked: say so (RFC 9000 §4.1) and wait for credit. */
-        if (st->sb.end > st->sb.sent_upto) {
-            if (st->sb.sent_upto >= st->tx.limit &&
-                quic_flowctl_tx_should_send_blocked(&st->tx))
-                quic_streams_want_ctrl(&conn->streams, st,
-                                       QUIC_STREAM_PEND_DATA_BLOCKED);
-            else if (credit == 0)
-                conn->conn_blocked = true;
-        }
+        note_blocked(conn, st); /* it waits for credit, off the queue */
         return true;
     }
     int n = put_stream_frame(ctx, st, &c);
@@ -271,6 +278,8 @@ static bool write_one_stream(quic_conn *conn, conn_pkt_ctx *ctx,
             fin ? CONN_FR_FLAG_FIN : 0);
     if (quic_stream_has_send_data(st))
         quic_streams_want_send(&conn->streams, st);
+    else
+        note_blocked(conn, st);
     return true;
 }
 
@@ -280,12 +289,9 @@ static void write_streams(quic_conn *conn, conn_pkt_ctx *ctx) {
     /* A stream that can send nothing now leaves the queue: new data, lost
      * data and credit put it back (conn_api.c, conn_frames.c). */
     while (ctx->limit - ctx->p > 16 && (st = quic_streams_pop_send(ss))) {
-        if (!quic_stream_has_send_data(st)) {
-            quic_streams_release_if_done(ss, st);
-            continue;
-        }
         if (!write_one_stream(conn, ctx, st))
             return;
+        quic_streams_release_if_done(ss, st);
     }
 }
 

@@ -34,6 +34,9 @@ typedef struct pair_side {
     quic_event terminated_event; /* copy; reason_phrase not kept */
     uint64_t datagrams_sent, bytes_sent;
     uint64_t pings_acked;
+    /* While set, the side's events are not drained: its application does
+     * not read, so received stream data stays unconsumed (flow control). */
+    bool paused;
 } pair_side;
 
 /* Called for every event of either side, before the pair records it. */

@@ -7,11 +7,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "pair.h"
+
+#include "core/conn_internal.h"
 
 static const netsim_config clean_link = {.delay = 10 * QUIC_MS};
 
@@ -74,9 +77,129 @@ static void test_pair_handshake_completes_with_alpn(void **state) {
     pair_cleanup(&p);
 }
 
+/* RFC 9001 §4.9: once the handshake is confirmed neither side keeps
+ * Initial or Handshake keys. */
+static void
+test_pair_handshake_discards_initial_and_handshake_keys(void **state) {
+    (void)state;
+    pair p;
+    pair_init(&p, 2, &clean_link, &clean_link);
+    assert_int_equal(pair_start(&p), 0);
+    assert_true(pair_run(&p, pair_handshake_done, NULL, 5 * QUIC_S));
+    /* let HANDSHAKE_DONE and the last ACKs arrive */
+    pair_run(&p, pair_both_terminated, NULL, 200 * QUIC_MS);
+    quic_conn *sides[2] = {p.client.conn, p.server.conn};
+    for (int i = 0; i < 2; i++) {
+        quic_conn *c = sides[i];
+        assert_true(c->handshake_confirmed);
+        assert_true(c->spaces[QUIC_PN_SPACE_INITIAL].discarded);
+        assert_true(c->spaces[QUIC_PN_SPACE_HANDSHAKE].discarded);
+        assert_null(c->tx_keys[QUIC_LEVEL_INITIAL]);
+        assert_null(c->rx_keys[QUIC_LEVEL_HANDSHAKE]);
+        assert_non_null(c->tx_keys[QUIC_LEVEL_APPLICATION]);
+    }
+    pair_cleanup(&p);
+}
+
+static bool client_terminated(pair *p, void *arg) {
+    (void)arg;
+    return p->client.terminated && p->server.terminated;
+}
+
+/* A TLS failure closes with the alert as CRYPTO_ERROR (RFC 9001 §4.8) on
+ * the side that detects it, and the other side hears it: a certificate the
+ * CA file does not vouch for, a wrong host name (client), no common ALPN
+ * (server, RFC 9001 §8.1). */
+static void expect_tls_failure(pair *p, uint64_t alert, bool client_detects) {
+    assert_int_equal(pair_start(p), 0);
+    bool ok = pair_run(p, client_terminated, NULL, 5 * QUIC_S);
+    if (!ok)
+        pair_print_seed(p);
+    assert_true(ok);
+    assert_false(p->client.handshake_completed);
+    assert_int_equal(
+        p->client.terminated_event.u.connection_terminated.error_code,
+        QUIC_CRYPTO_ERROR(alert));
+    assert_int_equal(
+        p->server.terminated_event.u.connection_terminated.error_code,
+        QUIC_CRYPTO_ERROR(alert));
+    pair_side *hears = client_detects ? &p->server : &p->client;
+    pair_side *says = client_detects ? &p->client : &p->server;
+    assert_true(hears->terminated_event.u.connection_terminated.by_peer);
+    assert_false(says->terminated_event.u.connection_terminated.by_peer);
+    pair_cleanup(p);
+}
+
+static void test_pair_handshake_rejects_unknown_ca(void **state) {
+    (void)state;
+    pair p;
+    pair_init(&p, 3, &clean_link, &clean_link);
+    p.client.cfg.ca_file = "../certs/ca2.pem";
+    expect_tls_failure(&p, 48 /* unknown_ca */, true);
+}
+
+static void test_pair_handshake_rejects_wrong_host_name(void **state) {
+    (void)state;
+    pair p;
+    pair_init(&p, 4, &clean_link, &clean_link);
+    p.client.cfg.server_name = "other.example";
+    expect_tls_failure(&p, 42 /* bad_certificate */, true);
+}
+
+static void test_pair_handshake_no_common_alpn(void **state) {
+    (void)state;
+    pair p;
+    pair_init(&p, 5, &clean_link, &clean_link);
+    p.client.cfg.alpn[0] = "hq-interop";
+    expect_tls_failure(&p, 120 /* no_application_protocol */, false);
+}
+
+static void test_pair_handshake_verify_off_accepts_self_signed(void **state) {
+    (void)state;
+    pair p;
+    pair_init(&p, 6, &clean_link, &clean_link);
+    p.server.cfg.cert_file = "../certs/self.pem";
+    p.server.cfg.key_file = "../certs/self.key";
+    p.client.cfg.verify_peer = false;
+    assert_int_equal(pair_start(&p), 0);
+    assert_true(pair_run(&p, pair_handshake_done, NULL, 5 * QUIC_S));
+    pair_cleanup(&p);
+}
+
+/* RFC 9002 §6.2: PTO probes (and the client's anti-deadlock probes) get
+ * the handshake through heavy loss in both directions. */
+static void test_pair_handshake_completes_at_30_percent_loss(void **state) {
+    (void)state;
+    netsim_config lossy = clean_link;
+    lossy.loss = 0.30;
+    lossy.reorder = 0.1;
+    lossy.reorder_delay = 5 * QUIC_MS;
+    const char *env = getenv("PAIR_SEEDS");
+    size_t n = env && *env ? (size_t)strtoul(env, NULL, 10) : 20;
+    for (size_t i = 0; i < n; i++) {
+        pair p;
+        pair_init(&p, 300 + i, &lossy, &lossy);
+        assert_int_equal(pair_start(&p), 0);
+        bool ok = pair_run(&p, pair_handshake_done, NULL, 60 * QUIC_S);
+        if (!ok)
+            pair_print_seed(&p);
+        assert_true(ok);
+        assert_false(p.client.terminated);
+        assert_false(p.server.terminated);
+        pair_cleanup(&p);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pair_handshake_completes_with_alpn),
+        cmocka_unit_test(
+            test_pair_handshake_discards_initial_and_handshake_keys),
+        cmocka_unit_test(test_pair_handshake_rejects_unknown_ca),
+        cmocka_unit_test(test_pair_handshake_rejects_wrong_host_name),
+        cmocka_unit_test(test_pair_handshake_no_common_alpn),
+        cmocka_unit_test(test_pair_handshake_verify_off_accepts_self_signed),
+        cmocka_unit_test(test_pair_handshake_completes_at_30_percent_loss),
     };
     return cmocka_run_group_tests_name("pair_handshake", tests, NULL, NULL);
 }

@@ -89,6 +89,8 @@ static pair_stream *stream_add(pair_side *side, uint64_t stream_id) {
 }
 
 static void append(pair_stream *s, const uint8_t *data, size_t len) {
+    if (len == 0)
+        return;
     if (s->len + len > s->cap) {
         size_t cap = s->cap ? s->cap : 4096;
         while (cap < s->len + len)
@@ -157,7 +159,8 @@ static void trace_event(const pair *p, bool is_client, const quic_event *ev) {
 static void drain_events(pair *p, bool is_client) {
     pair_side *side = is_client ? &p->client : &p->server;
     quic_event ev;
-    while (side->conn && quic_conn_next_event(side->conn, &ev)) {
+    while (side->conn && !side->paused &&
+           quic_conn_next_event(side->conn, &ev)) {
         trace_event(p, is_client, &ev);
         if (p->on_event)
             p->on_event(p, is_client, &ev, p->arg);
@@ -252,6 +255,7 @@ bool pair_run(pair *p, bool (*done)(pair *p, void *arg), void *arg,
     static uint8_t buf[PAIR_DGRAM_MAX + 64];
     quic_time end = p->now + max_time;
     settle(p, true);
+    settle(p, false);
     while (!done(p, arg)) {
         if (++p->steps > PAIR_MAX_STEPS)
             return false;

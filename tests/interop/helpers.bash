@@ -101,6 +101,13 @@ in_ns() {
   if [ -n "${NS:-}" ]; then ip netns exec "$NS" "$@"; else "$@"; fi
 }
 
+# ns_client CMD [ARGS...]: runs a client CMD in the namespace under
+# `timeout CLIENT_TIMEOUT` (exit 124 when it hangs), e.g.
+#   run ns_client "$H3CLI" get -k "https://127.0.0.1:$GTLSSERVER_PORT/1mb.bin"
+ns_client() {
+  in_ns timeout "$CLIENT_TIMEOUT" "$@"
+}
+
 # ---- ports and processes ------------------------------------------------
 
 # udp_bound PORT: true when something listens on UDP PORT in the namespace.
@@ -303,6 +310,45 @@ gtlsclient_get() {
     127.0.0.1 "$port" "${urls[@]}"
 }
 
+# Checks of a verbose (PEER_VERBOSE=1) gtlsclient log, for the features the
+# client cannot report by exit status. Each is true only on positive proof.
+# gtls_log_statuses LOG: the response status codes, one per line.
+gtls_log_statuses() {
+  sed -n 's/^http: stream 0x[0-9a-f]* \[:status: \([0-9]*\)\]$/\1/p' "$1"
+}
+
+# gtls_log_cipher LOG: the negotiated TLS cipher suite (e.g. AES-128-GCM).
+gtls_log_cipher() {
+  sed -n 's/^Negotiated cipher suite is //p' "$1"
+}
+
+# gtls_log_0rtt_accepted LOG: the first request (stream 0, with FIN) left in
+# a 0-RTT packet and the server did not reject early data.
+gtls_log_0rtt_accepted() {
+  grep -q 'frm tx [0-9]* 0RTT STREAM(0x0b) id=0x0 fin=1 ' "$1" &&
+    ! grep -q 'Early data was rejected' "$1"
+}
+
+# gtls_log_retry LOG: the client received a Retry packet.
+gtls_log_retry() {
+  grep -q 'pkt rx .* type=Retry' "$1"
+}
+
+# gtls_log_key_update LOG: the client initiated a key update, it was
+# confirmed, and packets went out with key phase 1.
+gtls_log_key_update() {
+  grep -q 'Initiate key update' "$1" && grep -q 'key update confirmed' "$1" &&
+    grep -q 'pkt tx .* type=1RTT k=1' "$1"
+}
+
+# gtls_log_migrated LOG: path validation succeeded and the client sent from
+# at least two local ports.
+gtls_log_migrated() {
+  local ports
+  ports=$(grep -o 'local=\[[0-9a-f.:]*\]:[0-9]*' "$1" | sort -u | wc -l)
+  grep -q 'Path validation .* succeeded' "$1" && [ "$ports" -ge 2 ]
+}
+
 # ---- quic-go: example server and client ---------------------------------
 
 # quicgo_server_start: quic-go's h3 example server on 127.0.0.1:<free port>
@@ -325,7 +371,8 @@ quicgo_server_start() {
 # into its log: "Response Body:" on a line, the body, a "\n" when the body
 # does not end in one, then lines starting with "client ". The body is cut
 # out by the Content-Length the client logged (so a response without one
-# fails here), and anything else after it fails too.
+# fails here), and anything else after it fails too. Sets QUICGO_STATUS to
+# the response status (the client exits 0 on a 404: check it).
 quicgo_get() {
   local out=$1 url=$2 rc off len start bad
   local insecure=()
@@ -333,6 +380,8 @@ quicgo_get() {
   in_ns env SSL_CERT_FILE="${QUICGO_CA_FILE:-$CA}" timeout "$CLIENT_TIMEOUT" \
     "$QUICGO_BIN/quicgo-client" "${insecure[@]}" "$url" > /dev/null 2> "$out.log"
   rc=$?
+  QUICGO_STATUS=$(grep -a -m1 '^Got response for ' "$out.log" |
+                  grep -o 'StatusCode:[0-9]*' | cut -d: -f2)
   off=$(grep -abo -m1 '^Response Body:$' "$out.log" | cut -d: -f1)
   len=$(grep -a -m1 '^Got response for ' "$out.log" |
         grep -o 'ContentLength:-\?[0-9]*' | cut -d: -f2)

@@ -23,11 +23,53 @@ skip_unless_quicgo() {
   same_file "$DL/index.html" "$WWW/index.html"
 }
 
+@test "gtlsclient <- gtlsserver: resumption with 0-RTT accepted on the second connection" {
+  gtlsserver_start
+  local opts=(--session-file="$BATS_TEST_TMPDIR/sess" --tp-file="$BATS_TEST_TMPDIR/tp")
+  PEER_VERBOSE=1 gtlsclient_get "$DL/1" "$GTLSSERVER_PORT" "${opts[@]}" -- /index.html \
+    > "$BATS_TEST_TMPDIR/c1.log" 2>&1
+  PEER_VERBOSE=1 gtlsclient_get "$DL/2" "$GTLSSERVER_PORT" "${opts[@]}" -- /index.html \
+    > "$BATS_TEST_TMPDIR/c2.log" 2>&1
+  run ! gtls_log_0rtt_accepted "$BATS_TEST_TMPDIR/c1.log"
+  gtls_log_0rtt_accepted "$BATS_TEST_TMPDIR/c2.log"
+  [ "$(gtls_log_statuses "$BATS_TEST_TMPDIR/c2.log")" = 200 ]
+  same_file "$DL/2/index.html" "$WWW/index.html"
+}
+
+@test "gtlsclient <- gtlsserver -V: Retry seen only when the server asks" {
+  gtlsserver_start
+  PEER_VERBOSE=1 gtlsclient_get "$DL/1" "$GTLSSERVER_PORT" -- /index.html \
+    > "$BATS_TEST_TMPDIR/plain.log" 2>&1
+  run ! gtls_log_retry "$BATS_TEST_TMPDIR/plain.log"
+  gtlsserver_start -V
+  PEER_VERBOSE=1 gtlsclient_get "$DL/2" "$GTLSSERVER_PORT" -- /index.html \
+    > "$BATS_TEST_TMPDIR/retry.log" 2>&1
+  gtls_log_retry "$BATS_TEST_TMPDIR/retry.log"
+  same_file "$DL/2/index.html" "$WWW/index.html"
+}
+
+@test "gtlsclient <- gtlsserver: key update, migration and ChaCha20 checks hold" {
+  gtlsserver_start
+  local log=$BATS_TEST_TMPDIR/c.log
+  PEER_VERBOSE=1 gtlsclient_get "$DL/ku" "$GTLSSERVER_PORT" --key-update=1ms -- /1mb.bin > "$log" 2>&1
+  gtls_log_key_update "$log"
+  run ! gtls_log_migrated "$log"
+  same_file "$DL/ku/1mb.bin" "$WWW/1mb.bin"
+  PEER_VERBOSE=1 gtlsclient_get "$DL/mig" "$GTLSSERVER_PORT" --change-local-addr=1ms -- /1mb.bin > "$log" 2>&1
+  gtls_log_migrated "$log"
+  run ! gtls_log_key_update "$log"
+  same_file "$DL/mig/1mb.bin" "$WWW/1mb.bin"
+  PEER_VERBOSE=1 gtlsclient_get "$DL/cc" "$GTLSSERVER_PORT" \
+    --ciphers=NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+CHACHA20-POLY1305 -- /index.html > "$log" 2>&1
+  [ "$(gtls_log_cipher "$log")" = CHACHA20-POLY1305 ]
+}
+
 @test "quic-go client <- quic-go server: 1 MB, certificate verified" {
   skip_unless_quicgo
   quicgo_server_start
   QUICGO_CA_FILE=$QUICGO_CA quicgo_get "$DL/1mb.bin" \
     "https://localhost:$QUICGO_PORT/1mb.bin"
+  [ "$QUICGO_STATUS" = 200 ]
   same_file "$DL/1mb.bin" "$WWW/1mb.bin"
 }
 
@@ -46,6 +88,7 @@ skip_unless_quicgo() {
   skip_unless_quicgo
   gtlsserver_start
   quicgo_get "$DL/1mb.bin" "https://127.0.0.1:$GTLSSERVER_PORT/1mb.bin"
+  [ "$QUICGO_STATUS" = 200 ]
   same_file "$DL/1mb.bin" "$WWW/1mb.bin"
 }
 

@@ -1,0 +1,291 @@
+/* tests/fuzz/fuzz_conn.c — libFuzzer target for the connection: a client
+ * and a server quic_conn, and a script of operations read from the input
+ * that moves datagrams between them (so the handshake and later states are
+ * reached), drops or corrupts them, injects arbitrary datagrams, injects
+ * arbitrary frames protected with the peer's real keys (so frame handling
+ * is reached past the AEAD), advances time and makes application calls.
+ * Nothing may crash, leak or read out of bounds; every event's data is
+ * touched. Certificates: tests/certs (run from the repository root), or
+ * $H3CLI_TEST_CERTS. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/conn_internal.h"
+#include "core/packet.h"
+#include "core/protect.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define QUEUE 16
+#define DGRAM 1500
+
+typedef struct wire {
+    uint8_t buf[QUEUE][DGRAM];
+    size_t len[QUEUE];
+    size_t head, count;
+} wire;
+
+typedef struct world {
+    quic_conn *c, *s;
+    quic_config ccfg, scfg;
+    quic_addr caddr, saddr;
+    wire c2s, s2c;
+    quic_time now;
+    const uint8_t *in, *end;
+} world;
+
+static uint8_t next_byte(world *w) {
+    return w->in < w->end ? *w->in++ : 0;
+}
+
+static const char *certs_dir(void) {
+    const char *d = getenv("H3CLI_TEST_CERTS");
+    return d && *d ? d : "tests/certs";
+}
+
+/* The server's TLS context is made once: loading a certificate per input
+ * would dominate the run time. */
+static quic_tls_context *server_ctx(void) {
+    static quic_tls_context *ctx;
+    static char cert[512], key[512];
+    if (ctx)
+        return ctx;
+    quic_config cfg;
+    quic_config_init(&cfg, false);
+    snprintf(cert, sizeof(cert), "%s/server.pem", certs_dir());
+    snprintf(key, sizeof(key), "%s/server.key", certs_dir());
+    cfg.alpn[0] = "h3";
+    cfg.alpn_count = 1;
+    cfg.cert_file = cert;
+    cfg.key_file = key;
+    if (quic_tls_context_new(&ctx, &cfg) < 0) {
+        fprintf(stderr, "fuzz_conn: cannot load %s\n", cert);
+        abort();
+    }
+    return ctx;
+}
+
+static void setup(world *w) {
+    memset(w, 0, sizeof(*w));
+    quic_config_init(&w->ccfg, true);
+    w->ccfg.alpn[0] = "h3";
+    w->ccfg.alpn_count = 1;
+    w->ccfg.server_name = "localhost";
+    w->ccfg.verify_peer = false;
+    w->ccfg.max_datagram_frame_size = 1200;
+    w->ccfg.max_stream_data = 4096;
+    w->ccfg.max_streams_bidi = 4;
+    quic_config_init(&w->scfg, false);
+    w->scfg.tls_context = server_ctx();
+    w->scfg.max_datagram_frame_size = 1200;
+    w->scfg.max_data = 16384;
+    w->scfg.max_streams_uni = 3;
+    w->caddr.len = 16;
+    w->caddr.data[0] = 2;
+    w->saddr.len = 16;
+    w->saddr.data[0] = 2;
+    w->saddr.data[3] = 1;
+    if (quic_conn_new(&w->c, &w->ccfg, NULL) < 0 ||
+        quic_conn_connect(w->c, &w->saddr, 0) < 0)
+        abort();
+}
+
+static void drain(quic_conn *conn) {
+    quic_event ev;
+    volatile uint8_t sink = 0;
+    while (conn && quic_conn_next_event(conn, &ev)) {
+        if (ev.type == QUIC_EVENT_STREAM_DATA_RECEIVED)
+            for (size_t i = 0; i < ev.u.stream_data_received.len; i++)
+                sink ^= ev.u.stream_data_received.data[i];
+        if (ev.type == QUIC_EVENT_DATAGRAM_FRAME_RECEIVED)
+            for (size_t i = 0; i < ev.u.datagram_frame_received.len; i++)
+                sink ^= ev.u.datagram_frame_received.data[i];
+        if (ev.type == QUIC_EVENT_CONNECTION_TERMINATED)
+            sink ^= (uint8_t)strlen(ev.u.connection_terminated.reason_phrase);
+    }
+    (void)sink;
+}
+
+static void flush(world *w, quic_conn *conn, wire *out) {
+    static uint8_t buf[8 * DGRAM];
+    quic_datagram d[8];
+    for (int round = 0; conn && round < 4; round++) {
+        int n =
+            quic_conn_datagrams_to_send(conn, w->now, buf, sizeof(buf), d, 8);
+        if (n <= 0)
+            return;
+        for (int i = 0; i < n; i++) {
+            if (out->count == QUEUE) { /* a full wire drops the oldest */
+                out->head = (out->head + 1) % QUEUE;
+                out->count--;
+            }
+            size_t k = (out->head + out->count++) % QUEUE;
+            out->len[k] = d[i].len < DGRAM ? d[i].len : DGRAM;
+            memcpy(out->buf[k], buf + d[i].offset, out->len[k]);
+        }
+    }
+}
+
+static void receive(world *w, bool to_server, uint8_t *dg, size_t len) {
+    if (to_server && !w->s) {
+        quic_server_params sp;
+        memset(&sp, 0, sizeof(sp));
+        if (len < 6 || !(dg[0] & 0x80) || dg[5] > QUIC_MAX_CID_LEN ||
+            len < 6u + dg[5])
+            return;
+        sp.original_dcid.len = dg[5];
+        memcpy(sp.original_dcid.data, dg + 6, dg[5]);
+        if (quic_conn_new(&w->s, &w->scfg, &sp) < 0)
+            return;
+    }
+    quic_conn *dst = to_server ? w->s : w->c;
+    quic_conn_receive_datagram(dst, dg, len, to_server ? &w->caddr : &w->saddr,
+                               0, w->now);
+    drain(dst);
+}
+
+static void deliver(world *w, bool to_server) {
+    wire *q = to_server ? &w->c2s : &w->s2c;
+    if (!q->count)
+        return;
+    size_t k = q->head;
+    q->head = (q->head + 1) % QUEUE;
+    q->count--;
+    receive(w, to_server, q->buf[k], q->len[k]);
+}
+
+static void corrupt(world *w, bool c2s) {
+    wire *q = c2s ? &w->c2s : &w->s2c;
+    uint8_t pos = next_byte(w), bit = next_byte(w);
+    if (q->count && q->len[q->head])
+        q->buf[q->head][pos % q->len[q->head]] ^= (uint8_t)(1u << (bit & 7));
+}
+
+static void raw(world *w, bool to_server) {
+    static uint8_t buf[2048];
+    size_t len = (size_t)next_byte(w) * 8;
+    size_t avail = (size_t)(w->end - w->in);
+    if (len > avail)
+        len = avail;
+    memcpy(buf, w->in, len);
+    w->in += len;
+    if (len)
+        receive(w, to_server, buf, len);
+}
+
+/* Protects input bytes as the frames of a packet from |src| to |dst|. */
+static void frames(world *w, bool to_server) {
+    quic_conn *src = to_server ? w->c : w->s;
+    uint8_t sel = next_byte(w);
+    size_t len = next_byte(w);
+    size_t avail = (size_t)(w->end - w->in);
+    if (len > avail)
+        len = avail;
+    const uint8_t *payload = w->in;
+    w->in += len;
+    quic_pn_space space = (quic_pn_space)(sel % 3);
+    quic_level level = space == QUIC_PN_SPACE_APPLICATION
+                           ? QUIC_LEVEL_APPLICATION
+                       : space == QUIC_PN_SPACE_HANDSHAKE ? QUIC_LEVEL_HANDSHAKE
+                                                          : QUIC_LEVEL_INITIAL;
+    if (!src || !(to_server ? w->s : w->c) || !src->tx_keys[level] || len == 0)
+        return;
+    uint8_t buf[DGRAM];
+    uint64_t pn = src->spaces[space].next_pn++;
+    const quic_cid *dcid = quic_peer_cids_current(&src->peer_cids);
+    int hdr;
+    if (space == QUIC_PN_SPACE_APPLICATION) {
+        hdr = quic_short_header_write(buf, buf + sizeof(buf), dcid->data,
+                                      dcid->len, false, false, pn, 4);
+    } else {
+        quic_long_header_fields f;
+        memset(&f, 0, sizeof(f));
+        f.type = space == QUIC_PN_SPACE_HANDSHAKE ? QUIC_PACKET_HANDSHAKE
+                                                  : QUIC_PACKET_INITIAL;
+        f.version = src->version;
+        f.dcid = dcid->data;
+        f.dcid_len = dcid->len;
+        f.scid = src->local_cids.slots[0].cid.data;
+        f.scid_len = src->local_cids.slots[0].cid.len;
+        hdr = quic_long_header_write(buf, buf + sizeof(buf), &f, pn, 4);
+    }
+    if (hdr < 0 || (size_t)hdr + len + 16 > sizeof(buf))
+        return;
+    memcpy(buf + hdr, payload, len);
+    size_t pn_offset = (size_t)hdr - 4;
+    if (space != QUIC_PN_SPACE_APPLICATION)
+        quic_long_header_set_length(buf, pn_offset, 4 + len + 16);
+    int n = quic_packet_seal(src->tx_keys[level], buf, sizeof(buf), pn_offset,
+                             4, len, pn);
+    if (n > 0)
+        receive(w, to_server, buf, (size_t)n);
+}
+
+static void timers(world *w) {
+    w->now += (quic_time)next_byte(w) * 4 * QUIC_MS;
+    quic_conn *conns[2] = {w->c, w->s};
+    for (int i = 0; i < 2; i++) {
+        if (conns[i] && quic_conn_get_timer(conns[i]) <= w->now) {
+            quic_conn_handle_timer(conns[i], w->now);
+            drain(conns[i]);
+        }
+    }
+}
+
+static void app(world *w) {
+    static const uint8_t payload[3000];
+    uint8_t a = next_byte(w), b = next_byte(w);
+    quic_conn *conn = (a & 0x80) ? w->s : w->c;
+    if (!conn)
+        return;
+    uint64_t id = (uint64_t)(b & 0x1f);
+    switch (a % 8) {
+    case 0:
+        quic_conn_send_stream_data(conn, id, payload, (size_t)b * 11, a & 0x40);
+        break;
+    case 1: quic_conn_reset_stream(conn, id, b); break;
+    case 2: quic_conn_stop_stream(conn, id, b); break;
+    case 3: quic_conn_send_ping(conn, b); break;
+    case 4: quic_conn_send_datagram_frame(conn, payload, (size_t)b * 5); break;
+    case 5:
+        quic_conn_close(conn, b, (a & 0x40) ? QUIC_FRAME_TYPE_NONE : b, "fuzz");
+        break;
+    case 6: quic_conn_get_next_available_stream_id(conn, a & 0x40); break;
+    default: quic_conn_change_connection_id(conn); break;
+    }
+    drain(conn);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    world w;
+    setup(&w);
+    w.in = data;
+    w.end = data + size;
+    while (w.in < w.end) {
+        switch (next_byte(&w) % 12) {
+        case 0: flush(&w, w.c, &w.c2s); break;
+        case 1: flush(&w, w.s, &w.s2c); break;
+        case 2: deliver(&w, true); break;
+        case 3: deliver(&w, false); break;
+        case 4: raw(&w, true); break;
+        case 5: raw(&w, false); break;
+        case 6: frames(&w, true); break;
+        case 7: frames(&w, false); break;
+        case 8: timers(&w); break;
+        case 9: app(&w); break;
+        case 10: corrupt(&w, true); break;
+        default: corrupt(&w, false); break;
+        }
+    }
+    quic_conn_stats st;
+    quic_conn_get_stats(w.c, &st);
+    if (getenv("FUZZ_CONN_TRACE"))
+        fprintf(stderr, "client state %d sent %llu received %llu, server %s\n",
+                (int)w.c->state, (unsigned long long)st.packets_sent,
+                (unsigned long long)st.packets_received,
+                w.s ? "created" : "none");
+    quic_conn_free(w.c);
+    quic_conn_free(w.s);
+    return 0;
+}

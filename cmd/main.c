@@ -19,8 +19,8 @@ static void print_main_help(FILE *out) {
     if (h3cli_n_commands > 0) {
         fprintf(out, "Commands:\n");
         for (size_t i = 0; i < h3cli_n_commands; i++)
-            fprintf(out, "  %-8s %s\n", h3cli_commands[i].name,
-                    h3cli_commands[i].summary);
+            fprintf(out, "  %-8s %s\n", h3cli_commands[i].cmd->name,
+                    h3cli_commands[i].cmd->summary);
         fprintf(out, "\n");
     }
     fprintf(out, "Options:\n");
@@ -40,17 +40,21 @@ static int run_help(int argc, char **argv) {
         print_main_help(stdout);
         return 0;
     }
-    const h3cli_command *cmd = h3cli_find_command(argv[1]);
-    if (!cmd)
+    const h3cli_subcommand *sub = h3cli_find_command(argv[1]);
+    if (!sub)
         return unknown_command(argv[1]);
-    char *sub_argv[] = {argv[1], "--help", NULL};
-    return cmd->run(2, sub_argv);
+    h3cli_opts_print_command_help(stdout, sub->cmd);
+    return 0;
 }
 
 int main(int argc, char **argv) {
-    struct option longopts[8];
-    char shortopts[16];
-    h3cli_opts_getopt(h3cli_global_opts, h3cli_n_global_opts, longopts,
+    /* Room for up to 8 global options (there are 2). */
+    struct option longopts[2 * 8 + 1];
+    char names[8 * 64];
+    char shortopts[3 * 8 + 2];
+    if (h3cli_n_global_opts > 8)
+        abort();
+    h3cli_opts_getopt(h3cli_global_opts, h3cli_n_global_opts, longopts, names,
                       shortopts);
     /* "+" stops at the first non-option: the subcommand parses the rest. */
     char spec[sizeof(shortopts) + 1] = "+";
@@ -71,11 +75,8 @@ int main(int argc, char **argv) {
     const char *name = argv[optind];
     if (strcmp(name, "help") == 0)
         return run_help(argc - optind, argv + optind);
-    const h3cli_command *cmd = h3cli_find_command(name);
-    if (!cmd)
+    const h3cli_subcommand *sub = h3cli_find_command(name);
+    if (!sub)
         return unknown_command(name);
-    int sub_argc = argc - optind;
-    char **sub_argv = argv + optind;
-    optind = 0; /* glibc: 0 re-initialises getopt for the subcommand */
-    return cmd->run(sub_argc, sub_argv);
+    return sub->run(argc - optind, argv + optind);
 }

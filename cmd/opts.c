@@ -1,52 +1,107 @@
 /* cmd/opts.c — the option and command tables, and the generic glue that
- * turns a table into getopt_long input and --help text. */
+ * turns a table into getopt_long input, --help text and handler calls. */
 #include "cmd/opts.h"
 
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
+#define GROUP(title)                                                           \
+    { NULL, 0, 0, NULL, title, NULL, 0 }
 
+/* The tables stay one option per line: clang-format would scatter them. */
+/* clang-format off */
 const h3cli_opt h3cli_global_opts[] = {
-    {"help", 'h', 0, NULL, "show this help, or a command's with h3cli help <command>", NULL},
-    {"version", 'V', 0, NULL, "print the version of h3cli and its libraries", NULL},
+    {"help", 'h', 0, NULL, "show this help, or a command's with h3cli help <command>", NULL, 0},
+    {"version", 'V', 0, NULL, "print the version of h3cli and its libraries", NULL, 0},
 };
 const size_t h3cli_n_global_opts = N(h3cli_global_opts);
 
-/* The subcommands (get, serve, ping) join this table as they are built. */
-const h3cli_command h3cli_commands[] = {
-    {NULL, NULL, NULL, NULL, 0, NULL},
+static const h3cli_opt ping_opts[] = {
+    GROUP("Pinging:"),
+    {"count", 'c', 0, "<count>", "stop after sending <count> PINGs", NULL, 0},
+    {"interval", 'i', 0, "<seconds>", "wait <seconds> between PINGs (default 1, decimals allowed)", NULL, 0},
+    {"timeout", 'W', 0, "<seconds>", "wait at most <seconds> for the handshake and the last answer (default 10)", NULL, 0},
+    {"deadline", 'w', 0, "<seconds>", "stop after <seconds> whatever happened", NULL, 0},
+    GROUP("Output:"),
+    {"quiet", 'q', 0, NULL, "print only the first line and the statistics", NULL, 0},
+    {"timestamps", 'D', 0, NULL, "prefix each line with [unix time]", NULL, 0},
+    {"report-outstanding", 'O', 0, NULL, "report a PING still unanswered when the next one goes", NULL, 0},
+    {"numeric", 'n', 0, NULL, "numeric output only (h3cli never looks names up in reverse)", NULL, 0},
+    {"events", 0, H3CLI_OPT_EVENTS, NULL, "print one line per QUIC event instead", NULL, 0},
+    {"json", 0, H3CLI_OPT_JSON, NULL, "print events and statistics as JSON objects, one per line", NULL, 0},
+    GROUP("Connection:"),
+    {"insecure", 'k', 0, NULL, "do not verify the server's certificate", NULL, H3CLI_OPT_BOOL},
+    {"cacert", 0, H3CLI_OPT_CACERT, "<file>", "verify the server with the CA certificates in <file> (PEM)", "file", 0},
+    {"alpn", 0, H3CLI_OPT_ALPN, "<protocol>", "offer <protocol> in ALPN instead of h3", NULL, 0},
+    {"ipv4", '4', 0, NULL, "use IPv4 addresses only", NULL, 0},
+    {"ipv6", '6', 0, NULL, "use IPv6 addresses only", NULL, 0},
+    {"help", 'h', 0, NULL, "show this help", NULL, 0},
+};
+
+const h3cli_command h3cli_ping_command = {
+    "ping", "measure QUIC round trips to a server, like ping(8)",
+    "[options] <host>[:<port>]", ping_opts, N(ping_opts)};
+
+/* clang-format on */
+
+/* The subcommands that work end to end (with their tests, man page and
+ * completions). */
+const h3cli_subcommand h3cli_commands[] = {
+    {NULL, NULL},
 };
 const size_t h3cli_n_commands = 0;
 
-const h3cli_command *h3cli_find_command(const char *name) {
+const h3cli_subcommand *h3cli_find_command(const char *name) {
     for (size_t i = 0; i < h3cli_n_commands; i++)
-        if (strcmp(h3cli_commands[i].name, name) == 0)
+        if (strcmp(h3cli_commands[i].cmd->name, name) == 0)
             return &h3cli_commands[i];
     return NULL;
 }
 
+static int opt_id(const h3cli_opt *o) {
+    return o->short_name ? o->short_name : o->id;
+}
+
 void h3cli_opts_getopt(const h3cli_opt *opts, size_t n_opts,
-                       struct option *longopts, char *shortopts) {
+                       struct option *longopts, char *names, char *shortopts) {
     char *s = shortopts;
+    size_t n = 0;
     *s++ = ':';
     for (size_t i = 0; i < n_opts; i++) {
         const h3cli_opt *o = &opts[i];
-        longopts[i] = (struct option){
-            o->long_name, o->arg ? required_argument : no_argument, NULL,
-            o->short_name ? o->short_name : o->id};
+        if (!o->long_name)
+            continue;
+        int has_arg = o->arg ? required_argument : no_argument;
+        longopts[n++] = (struct option){o->long_name, has_arg, NULL, opt_id(o)};
+        if (o->flags & H3CLI_OPT_BOOL) {
+            char *name = names + 64 * i;
+            snprintf(name, 64, "no-%s", o->long_name);
+            longopts[n++] = (struct option){name, no_argument, NULL,
+                                            opt_id(o) | H3CLI_OPT_NEGATED};
+        }
         if (o->short_name) {
             *s++ = (char)o->short_name;
             if (o->arg)
                 *s++ = ':';
         }
     }
-    longopts[n_opts] = (struct option){NULL, 0, NULL, 0};
+    longopts[n] = (struct option){NULL, 0, NULL, 0};
     *s = '\0';
 }
 
 void h3cli_opts_print_help(FILE *out, const h3cli_opt *opts, size_t n_opts) {
     for (size_t i = 0; i < n_opts; i++) {
         const h3cli_opt *o = &opts[i];
+        if (!o->long_name) {
+            fprintf(out, "%s%s\n", i > 0 ? "\n" : "", o->help);
+            continue;
+        }
+        if (o->flags & H3CLI_OPT_HIDDEN)
+            continue;
         char left[64];
         if (o->short_name)
             snprintf(left, sizeof(left), "-%c, --%s%s%s", o->short_name,
@@ -54,8 +109,18 @@ void h3cli_opts_print_help(FILE *out, const h3cli_opt *opts, size_t n_opts) {
         else
             snprintf(left, sizeof(left), "    --%s%s%s", o->long_name,
                      o->arg ? " " : "", o->arg ? o->arg : "");
-        fprintf(out, "  %-28s %s\n", left, o->help);
+        if (strlen(left) > 28)
+            fprintf(out, "  %s\n  %-28s %s\n", left, "", o->help);
+        else
+            fprintf(out, "  %-28s %s\n", left, o->help);
     }
+}
+
+void h3cli_opts_print_command_help(FILE *out, const h3cli_command *cmd) {
+    fprintf(out, "Usage: h3cli %s %s\n\n", cmd->name, cmd->usage);
+    fprintf(out, "h3cli %s: %s.\n\n", cmd->name, cmd->summary);
+    h3cli_opts_print_help(out, cmd->opts, cmd->n_opts);
+    fprintf(out, "\nSee h3cli-%s(1) for details and exit codes.\n", cmd->name);
 }
 
 int h3cli_opts_usage_error(int c, int optopt_value, char **argv,
@@ -71,11 +136,104 @@ int h3cli_opts_usage_error(int c, int optopt_value, char **argv,
     if (c == ':')
         fprintf(stderr, "h3cli: option %s: requires an argument\n", name);
     else if (is_long && optopt_value)
-        fprintf(stderr, "h3cli: option %s: does not take an argument\n",
-                name);
+        fprintf(stderr, "h3cli: option %s: does not take an argument\n", name);
     else
         fprintf(stderr, "h3cli: option %s: is unknown\n", name);
     fprintf(stderr, "h3cli: try 'h3cli%s%s --help' for more information\n",
             command ? " " : "", command ? command : "");
     return 2;
+}
+
+int h3cli_opts_fail(const char *command, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("h3cli: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    fprintf(stderr, "h3cli: try 'h3cli%s%s --help' for more information\n",
+            command ? " " : "", command ? command : "");
+    return 2;
+}
+
+int h3cli_opts_parse(const h3cli_command *cmd, int argc, char **argv,
+                     h3cli_opt_handler fn, void *ctx) {
+    size_t n = cmd->n_opts;
+    struct option *longopts = calloc(2 * n + 1, sizeof(*longopts));
+    char *names = calloc(n ? n : 1, 64);
+    char *shortopts = calloc(3 * n + 2, 1);
+    int rc = H3CLI_OPTS_USAGE;
+    if (!longopts || !names || !shortopts) {
+        fprintf(stderr, "h3cli: (27) out of memory\n");
+        goto out;
+    }
+    h3cli_opts_getopt(cmd->opts, n, longopts, names, shortopts);
+    optind = 0; /* glibc: 0 re-initialises getopt */
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+        if (c == 'h') {
+            h3cli_opts_print_command_help(stdout, cmd);
+            rc = H3CLI_OPTS_HELP;
+            goto out;
+        }
+        if (c == '?' || c == ':') {
+            h3cli_opts_usage_error(c, optopt, argv, cmd->name);
+            goto out;
+        }
+        if (fn(ctx, c, optarg) != 0)
+            goto out;
+    }
+    rc = optind;
+out:
+    free(longopts);
+    free(names);
+    free(shortopts);
+    return rc;
+}
+
+bool h3cli_opts_seconds(const char *arg, double *out) {
+    char *end;
+    errno = 0;
+    double v = strtod(arg, &end);
+    if (errno || end == arg || *end != '\0' || !isfinite(v) || v < 0 ||
+        v > 1e9 || arg[0] == '-' || arg[0] == '+' || arg[0] == ' ')
+        return false;
+    *out = v;
+    return true;
+}
+
+bool h3cli_opts_integer(const char *arg, long long min, long long max,
+                        long long *out) {
+    char *end;
+    errno = 0;
+    long long v = strtoll(arg, &end, 10);
+    if (errno || end == arg || *end != '\0' || v < min || v > max ||
+        arg[0] == ' ' || arg[0] == '+')
+        return false;
+    *out = v;
+    return true;
+}
+
+const char *h3cli_opts_name(const h3cli_command *cmd, int id, char *buf,
+                            size_t cap) {
+    id &= ~H3CLI_OPT_NEGATED;
+    for (size_t i = 0; i < cmd->n_opts; i++) {
+        const h3cli_opt *o = &cmd->opts[i];
+        if (!o->long_name || opt_id(o) != id)
+            continue;
+        if (o->short_name)
+            snprintf(buf, cap, "-%c", o->short_name);
+        else
+            snprintf(buf, cap, "--%s", o->long_name);
+        return buf;
+    }
+    snprintf(buf, cap, "?");
+    return buf;
+}
+
+int h3cli_opts_bad_argument(const h3cli_command *cmd, int id, const char *arg) {
+    char name[64];
+    return h3cli_opts_fail(cmd->name, "option %s: invalid argument '%s'",
+                           h3cli_opts_name(cmd, id, name, sizeof(name)), arg);
 }

@@ -95,11 +95,11 @@ typedef struct quic_cid {
 #define QUIC_ERR_TLS_CRYPTO_LEVEL (-156) /* CRYPTO data at a stale level */
 /* -157 … -169: reserved for the TLS glue */
 /* -170 … -179: address validation and stateless reset (issue 5) */
-#define QUIC_ERR_TOKEN_TYPE (-170)    /* not a token of the expected kind */
-#define QUIC_ERR_TOKEN_KEY (-171)     /* minted with an unknown key id */
-#define QUIC_ERR_TOKEN_INVALID (-172) /* authentication failed: forged */
-#define QUIC_ERR_TOKEN_EXPIRED (-173) /* past its expiry time */
-#define QUIC_ERR_TOKEN_ADDRESS (-174) /* bound to another client address */
+#define QUIC_ERR_TOKEN_TYPE (-170)      /* not a token of the expected kind */
+#define QUIC_ERR_TOKEN_KEY (-171)       /* minted with an unknown key id */
+#define QUIC_ERR_TOKEN_INVALID (-172)   /* authentication failed: forged */
+#define QUIC_ERR_TOKEN_EXPIRED (-173)   /* past its expiry time */
+#define QUIC_ERR_TOKEN_ADDRESS (-174)   /* bound to another client address */
 #define QUIC_ERR_RESET_TOO_SMALL (-175) /* too short to answer with a reset */
 /* -176 … -179: reserved */
 /* -180 … -199: the connection. The first ones name a peer's violation of

@@ -2,25 +2,9 @@
  * it does not know streams: readable marks are materialised by conn.c. */
 #include "core/events.h"
 
-#include <stdlib.h>
+#include "core/mem.h"
+
 #include <string.h>
-
-static void *ev_malloc(const quic_allocator *a, size_t n) {
-    return a && a->malloc ? a->malloc(n, a->user_data) : malloc(n);
-}
-
-static void *ev_realloc(const quic_allocator *a, void *p, size_t n) {
-    return a && a->realloc ? a->realloc(p, n, a->user_data) : realloc(p, n);
-}
-
-static void ev_free(const quic_allocator *a, void *p) {
-    if (!p)
-        return;
-    if (a && a->free)
-        a->free(p, a->user_data);
-    else
-        free(p);
-}
 
 void quic_evq_init(quic_evq *q, const quic_allocator *alloc) {
     memset(q, 0, sizeof(*q));
@@ -29,16 +13,16 @@ void quic_evq_init(quic_evq *q, const quic_allocator *alloc) {
 
 void quic_evq_cleanup(quic_evq *q) {
     for (size_t i = 0; i < q->count; i++)
-        ev_free(q->alloc, q->ring[(q->head + i) % q->cap].owned);
-    ev_free(q->alloc, q->ring);
-    ev_free(q->alloc, q->lent);
+        quic_mem_free(q->alloc, q->ring[(q->head + i) % q->cap].owned);
+    quic_mem_free(q->alloc, q->ring);
+    quic_mem_free(q->alloc, q->lent);
     memset(q, 0, sizeof(*q));
 }
 
 /* Doubles the ring, unrolling it so the oldest record is at index 0. */
 static int grow(quic_evq *q) {
     size_t cap = q->cap ? 2 * q->cap : 16;
-    quic_evrec *ring = ev_realloc(q->alloc, q->ring, cap * sizeof(*ring));
+    quic_evrec *ring = quic_mem_realloc(q->alloc, q->ring, cap * sizeof(*ring));
     if (!ring)
         return QUIC_ERR_NOMEM;
     /* Records that wrapped around the old end move after it. */
@@ -71,14 +55,14 @@ int quic_evq_push_datagram(quic_evq *q, const uint8_t *data, size_t len,
                            size_t budget) {
     if (q->datagram_bytes + len > budget)
         return 1;
-    uint8_t *copy = ev_malloc(q->alloc, len ? len : 1);
+    uint8_t *copy = quic_mem_malloc(q->alloc, len ? len : 1);
     if (!copy)
         return QUIC_ERR_NOMEM;
     if (len)
         memcpy(copy, data, len);
     quic_evrec *r = append(q);
     if (!r) {
-        ev_free(q->alloc, copy);
+        quic_mem_free(q->alloc, copy);
         return QUIC_ERR_NOMEM;
     }
     r->ev.type = QUIC_EVENT_DATAGRAM_FRAME_RECEIVED;
@@ -111,7 +95,7 @@ bool quic_evq_pop(quic_evq *q, quic_evrec *out) {
     q->head = (q->head + 1) % q->cap;
     q->count--;
     if (out->owned) {
-        ev_free(q->alloc, q->lent);
+        quic_mem_free(q->alloc, q->lent);
         q->lent = out->owned;
         q->datagram_bytes -= out->ev.u.datagram_frame_received.len;
     }
@@ -119,6 +103,6 @@ bool quic_evq_pop(quic_evq *q, quic_evrec *out) {
 }
 
 void quic_evq_end_borrow(quic_evq *q) {
-    ev_free(q->alloc, q->lent);
+    quic_mem_free(q->alloc, q->lent);
     q->lent = NULL;
 }

@@ -361,19 +361,29 @@ int quic_conn_connect(quic_conn *conn, const quic_addr *peer, quic_time now);
  * decrypted in place and is garbage afterwards. |ecn| is the codepoint read
  * from the IP header (0-3). Packets that cannot be used are dropped as RFC
  * 9000 says; a protocol violation closes the connection (a
- * ConnectionTerminated event follows), neither is an error of the call.
- * Errors: QUIC_ERR_NOMEM (fatal), QUIC_ERR_INVALID_ARGUMENT. */
+ * ConnectionTerminated event follows), neither is an error of the call. A
+ * server connection takes its peer address from its first datagram;
+ * connection migration is not supported: datagrams from another address
+ * are processed, replies keep going to the first one. Ignored after the
+ * connection is closed. Errors: QUIC_ERR_NOMEM (fatal),
+ * QUIC_ERR_INVALID_ARGUMENT (NULL |conn|, |peer| or |data|, or a |peer|
+ * length over its array). */
 int quic_conn_receive_datagram(quic_conn *conn, uint8_t *data, size_t len,
                                const quic_addr *peer, uint8_t ecn,
                                quic_time now);
 
 /* Writes the datagrams the connection wants to send now into |buf|
- * (capacity |cap|), back to back, and describes each in |out| (capacity
- * |max|). Datagrams of one call go to one peer and all but the last have the
- * same length, so the caller can send them with UDP GSO. Returns the number
- * of datagrams (0 when nothing is due: congestion, pacing or nothing to
- * send). Errors: QUIC_ERR_NOBUF (|cap| below one max-size datagram),
- * QUIC_ERR_NOMEM. */
+ * (capacity |cap|), back to back, encrypting in place, and describes each in
+ * |out| (capacity |max|). Datagrams of one call go to one peer and all but
+ * the last have the same length, so the caller can send them with UDP GSO:
+ * a batch therefore ends early after a shorter datagram — call again until
+ * it returns 0. Returns the number of datagrams (0 when nothing is due:
+ * congestion, pacing — quic_conn_get_timer then says when — or nothing to
+ * send). Datagrams are at most 1200 bytes until the handshake is confirmed,
+ * then the smaller of the config's and the peer's max_udp_payload_size (no
+ * path MTU discovery). Errors: QUIC_ERR_NOBUF (|cap| below one max-size
+ * datagram: keep 1500 bytes or more), QUIC_ERR_INVALID_ARGUMENT, and the
+ * fatal QUIC_ERR_NOMEM. */
 int quic_conn_datagrams_to_send(quic_conn *conn, quic_time now, uint8_t *buf,
                                 size_t cap, quic_datagram *out, size_t max);
 
@@ -395,18 +405,25 @@ bool quic_conn_is_closed(const quic_conn *conn);
 /* ---- Streams, pings, datagrams, close ------------------------------------- */
 
 /* Queues |len| bytes (copied) on |stream_id|, opening the stream if it is
- * ours and new; |end_stream| sends FIN after them. Errors:
- * QUIC_ERR_INVALID_ARGUMENT (a peer's unidirectional stream, or a stream ID
- * beyond what the peer allows — check quic_conn_get_next_available_stream_id),
- * QUIC_ERR_INVALID_STATE (FIN already queued, stream reset, connection
- * closing), QUIC_ERR_NOMEM. */
+ * ours and new; |end_stream| sends FIN after them (|len| may be 0 for a lone
+ * FIN). Streams can be opened once the peer's transport parameters arrived
+ * (during the handshake, or from HandshakeCompleted on). Errors:
+ * QUIC_ERR_INVALID_ARGUMENT (a peer's unidirectional stream, a peer's stream
+ * it has not opened, or an ID beyond what the peer allows — check
+ * quic_conn_get_next_available_stream_id; a STREAMS_BLOCKED frame tells the
+ * peer), QUIC_ERR_INVALID_STATE (FIN already queued, stream reset or already
+ * closed, connection not open), QUIC_ERR_NOMEM. */
 int quic_conn_send_stream_data(quic_conn *conn, uint64_t stream_id,
                                const uint8_t *data, size_t len,
                                bool end_stream);
 
 /* Like quic_conn_send_stream_data but without a copy: |data| must stay valid
  * until |release|(|release_arg|) is called, which happens once the bytes are
- * acknowledged, the stream is reset, or the connection is freed. */
+ * acknowledged, the stream is reset, or the connection is freed; it is called
+ * from inside the connection call that acknowledges/resets/frees and must
+ * not call back into the connection. Errors as quic_conn_send_stream_data,
+ * and QUIC_ERR_INVALID_ARGUMENT for a NULL |release|; after an error
+ * |release| is not called and the caller keeps |data|. */
 int quic_conn_send_stream_data_ref(quic_conn *conn, uint64_t stream_id,
                                    const uint8_t *data, size_t len,
                                    bool end_stream,
@@ -424,38 +441,60 @@ size_t quic_conn_stream_send_buffered(const quic_conn *conn,
 int64_t quic_conn_get_next_available_stream_id(const quic_conn *conn,
                                                bool is_unidirectional);
 
-/* Abruptly ends our sending side with RESET_STREAM. Errors:
- * QUIC_ERR_INVALID_ARGUMENT (no sending side), QUIC_ERR_INVALID_STATE. */
+/* Abruptly ends our sending side with RESET_STREAM; queued data is dropped
+ * (references released). Errors: QUIC_ERR_INVALID_ARGUMENT (no sending
+ * side: a peer's unidirectional stream; or an error code over 2^62-1),
+ * QUIC_ERR_INVALID_STATE (unknown or closed stream, already reset, all data
+ * acknowledged, connection not open). */
 int quic_conn_reset_stream(quic_conn *conn, uint64_t stream_id,
                            uint64_t error_code);
 
-/* Asks the peer to stop sending with STOP_SENDING. Errors as above. */
+/* Asks the peer to stop sending with STOP_SENDING (it answers with
+ * RESET_STREAM, a StreamReset event follows). Errors:
+ * QUIC_ERR_INVALID_ARGUMENT (no receiving side: our unidirectional stream;
+ * or a code over 2^62-1), QUIC_ERR_INVALID_STATE (unknown or closed stream,
+ * all data already received, connection not open). */
 int quic_conn_stop_stream(quic_conn *conn, uint64_t stream_id,
                           uint64_t error_code);
 
-/* Sends a PING; a PingAcknowledged(|uid|) event follows when the packet
- * carrying it is acknowledged. Errors: QUIC_ERR_INVALID_STATE. */
+/* Sends a PING in a 1-RTT packet; a PingAcknowledged(|uid|) event follows
+ * when the packet carrying it is acknowledged (a lost PING is sent again).
+ * Errors: QUIC_ERR_INVALID_STATE (connection not open),
+ * QUIC_ERR_NOMEM. */
 int quic_conn_send_ping(quic_conn *conn, uint64_t uid);
 
-/* Sends a DATAGRAM frame (RFC 9221), unreliable. Errors:
- * QUIC_ERR_INVALID_STATE (the peer does not accept them),
- * QUIC_ERR_INVALID_ARGUMENT (larger than the peer's limit), QUIC_ERR_NOMEM. */
+/* Sends a DATAGRAM frame (RFC 9221), unreliable: copied and queued (up to
+ * 1 MB; older ones are dropped beyond), never retransmitted. Errors:
+ * QUIC_ERR_INVALID_STATE (the peer's transport parameters are not known
+ * yet or do not accept them), QUIC_ERR_INVALID_ARGUMENT (frame larger than
+ * the peer's limit or than one packet), QUIC_ERR_NOMEM. Received ones
+ * beyond 4 MB not yet taken by the application are dropped. */
 int quic_conn_send_datagram_frame(quic_conn *conn, const uint8_t *data,
                                   size_t len);
 
 /* Closes the connection: CONNECTION_CLOSE with |error_code|; |frame_type|
  * QUIC_FRAME_TYPE_NONE makes it an application close (0x1d), anything else a
  * transport close (0x1c) naming that frame type. |reason| may be NULL. A
- * ConnectionTerminated event follows. */
+ * ConnectionTerminated event follows; the connection stays in the closing
+ * state (answering the peer with CONNECTION_CLOSE) for three PTOs, then
+ * quic_conn_is_closed. Before the handshake is confirmed an application
+ * close goes out as APPLICATION_ERROR in Initial/Handshake packets (RFC 9000
+ * §10.2.3). No-op once closing; before quic_conn_connect it ends the
+ * connection at once. */
 void quic_conn_close(quic_conn *conn, uint64_t error_code,
                      uint64_t frame_type, const char *reason);
 
-/* Initiates a key update (RFC 9001 §6). Errors: QUIC_ERR_INVALID_STATE
- * (handshake not confirmed, or the previous update not yet acknowledged). */
+/* Initiates a key update (RFC 9001 §6). Not supported by this version
+ * (planned with issue 5): always QUIC_ERR_INVALID_STATE, and a peer's key
+ * update makes its packets fail authentication (they are dropped, so the
+ * connection eventually times out). */
 int quic_conn_request_key_update(quic_conn *conn);
 
-/* Client: switches to an unused connection ID of the peer's and retires the
- * current one. Errors: QUIC_ERR_INVALID_STATE (none available). */
+/* Switches our destination to an unused connection ID of the peer's (from
+ * its NEW_CONNECTION_ID frames) and retires the current one with
+ * RETIRE_CONNECTION_ID. Errors: QUIC_ERR_INVALID_STATE (handshake not
+ * confirmed, no unused ID, the peer uses zero-length IDs, or the connection
+ * is not open). */
 int quic_conn_change_connection_id(quic_conn *conn);
 
 /* Figures for -v output, ping and benchmarks. */
@@ -469,6 +508,7 @@ typedef struct quic_conn_stats {
     quic_cid local_cid, peer_cid;
 } quic_conn_stats;
 
+/* Fills |out| (zeros for a NULL |conn|). */
 void quic_conn_get_stats(const quic_conn *conn, quic_conn_stats *out);
 
 

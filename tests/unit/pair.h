@@ -58,6 +58,12 @@ struct pair {
     pair_tamper_fn tamper;
     void *arg;
     uint64_t steps;
+    /* Set before pair_start: the server side demands address validation
+     * with a Retry before it creates its connection. */
+    bool retry;
+    bool retry_forgotten; /* the server is created as if no Retry was sent */
+    quic_cid retry_odcid, retry_scid;
+    unsigned retries_sent;
 };
 
 /* Default configs for the test certificates (tests/certs) and ALPN "h3";

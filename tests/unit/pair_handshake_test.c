@@ -190,6 +190,45 @@ static void test_pair_handshake_completes_at_30_percent_loss(void **state) {
     }
 }
 
+/* RFC 9000 §17.2.5, §7.3: after a Retry the client repeats its Initial
+ * with the token towards the new CID, and both sides authenticate the
+ * original, retry and initial source CIDs in the transport parameters. */
+static void test_pair_handshake_after_retry(void **state) {
+    (void)state;
+    pair p;
+    pair_init(&p, 7, &clean_link, &clean_link);
+    p.retry = true;
+    assert_int_equal(pair_start(&p), 0);
+    bool ok = pair_run(&p, pair_handshake_done, NULL, 5 * QUIC_S);
+    if (!ok)
+        pair_print_seed(&p);
+    assert_true(ok);
+    assert_int_equal(p.retries_sent, 1);
+    assert_true(p.client.conn->retried);
+    assert_true(p.server.conn->retried);
+    assert_memory_equal(p.client.conn->peer_tp.retry_scid.data,
+                        p.retry_scid.data, p.retry_scid.len);
+    pair_cleanup(&p);
+}
+
+/* A server that does not announce the Retry the client saw (nor the
+ * client's original DCID) fails the §7.3 check: the client closes with
+ * TRANSPORT_PARAMETER_ERROR. */
+static void test_pair_handshake_retry_not_authenticated(void **state) {
+    (void)state;
+    pair p;
+    pair_init(&p, 8, &clean_link, &clean_link);
+    p.retry = true;
+    p.retry_forgotten = true;
+    assert_int_equal(pair_start(&p), 0);
+    pair_run(&p, client_terminated, NULL, 5 * QUIC_S);
+    assert_true(p.client.terminated);
+    assert_int_equal(
+        p.client.terminated_event.u.connection_terminated.error_code,
+        QUIC_TRANSPORT_PARAMETER_ERROR);
+    pair_cleanup(&p);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pair_handshake_completes_with_alpn),
@@ -200,6 +239,8 @@ int main(void) {
         cmocka_unit_test(test_pair_handshake_no_common_alpn),
         cmocka_unit_test(test_pair_handshake_verify_off_accepts_self_signed),
         cmocka_unit_test(test_pair_handshake_completes_at_30_percent_loss),
+        cmocka_unit_test(test_pair_handshake_after_retry),
+        cmocka_unit_test(test_pair_handshake_retry_not_authenticated),
     };
     return cmocka_run_group_tests_name("pair_handshake", tests, NULL, NULL);
 }

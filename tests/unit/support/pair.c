@@ -2,6 +2,9 @@
  * transport's pair tests (see pair.h). */
 #include "../pair.h"
 
+#include "core/packet.h"
+#include "core/protect.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -207,19 +210,56 @@ static void settle(pair *p, bool is_client) {
     drain_events(p, is_client);
 }
 
+#define PAIR_RETRY_TOKEN "pair retry token"
+
+/* With p->retry, the "demultiplexer" answers the client's first Initial
+ * with a Retry (RFC 9000 §17.2.5) and creates the server connection only
+ * for an Initial that repeats the token, as a validating server does. */
+static bool server_admits(pair *p, const uint8_t *buf, size_t len,
+                          quic_server_params *sp) {
+    quic_packet_header h;
+    if (quic_packet_parse(&h, buf, buf + len, 0) < 0 ||
+        h.type != QUIC_PACKET_INITIAL)
+        return false;
+    if (!p->retry) {
+        quic_cid_from_bytes(&sp->original_dcid, h.dcid, h.dcid_len);
+        return true;
+    }
+    if (h.token_len == strlen(PAIR_RETRY_TOKEN) &&
+        memcmp(h.token, PAIR_RETRY_TOKEN, h.token_len) == 0) {
+        sp->original_dcid = p->retry_odcid;
+        sp->retry_scid = p->retry_scid;
+        sp->address_validated = true;
+        if (p->retry_forgotten) { /* a broken demultiplexer, for tests */
+            sp->original_dcid = p->retry_scid;
+            sp->retry_scid.len = 0;
+        }
+        return true;
+    }
+    uint8_t out[256];
+    quic_cid_from_bytes(&p->retry_odcid, h.dcid, h.dcid_len);
+    p->retry_scid.len = 8;
+    memset(p->retry_scid.data, 0x5a, 8);
+    int n = quic_retry_write(out, out + sizeof(out), h.version, h.scid,
+                             h.scid_len, p->retry_scid.data, 8,
+                             (const uint8_t *)PAIR_RETRY_TOKEN,
+                             strlen(PAIR_RETRY_TOKEN), NULL, 0);
+    if (n > 0 && quic_retry_integrity_tag(h.version, h.dcid, h.dcid_len, out,
+                                          (size_t)n - 16, out + n - 16) == 0) {
+        p->retries_sent++;
+        netsim_send(&p->s2c, p->now, out, (size_t)n);
+    }
+    return false;
+}
+
 static void deliver(pair *p, bool to_client, uint8_t *buf, size_t len) {
     pair_side *side = to_client ? &p->client : &p->server;
     pair_side *from = to_client ? &p->server : &p->client;
     if (!side->conn && !to_client) {
         quic_server_params sp;
         memset(&sp, 0, sizeof(sp));
-        /* The DCID of the client's first Initial: byte 5 is its length. */
-        if (len < 6 || !(buf[0] & 0x80) || buf[5] > QUIC_MAX_CID_LEN ||
-            len < 6u + buf[5])
-            return;
-        sp.original_dcid.len = buf[5];
-        memcpy(sp.original_dcid.data, buf + 6, buf[5]);
-        if (quic_conn_new(&side->conn, &side->cfg, &sp) < 0)
+        if (!server_admits(p, buf, len, &sp) ||
+            quic_conn_new(&side->conn, &side->cfg, &sp) < 0)
             return;
     }
     if (side->conn)

@@ -16,7 +16,7 @@
 # runs on 127.0.0.1, inside a private network namespace when run as root;
 # each process is started under `timeout` and stopped by its PID.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 BUILD=${1:-build}
 SIZE_MB=${SIZE_MB:-1000}
 RUNS=${RUNS:-5}
@@ -29,7 +29,10 @@ NS=
 
 say() { echo "transfer: $*" >&2; }
 
+# Pairs run in command substitutions, so the server's PID is kept in a file
+# for this trap too.
 cleanup() {
+  [ -f "$BENCH_DIR/server.pid" ] && kill "$(cat "$BENCH_DIR/server.pid")" 2>/dev/null
   [ -n "$NS" ] && ip netns del "$NS" 2>/dev/null
   rm -rf "$BENCH_DIR"
 }
@@ -58,6 +61,7 @@ start_server() {
   [ -n "$NS" ] && nsx=(ip netns exec "$NS")
   "${nsx[@]}" timeout "$LIFETIME" "$@" > "$BENCH_DIR/server.log" 2>&1 &
   SRV_PID=$!
+  echo "$SRV_PID" > "$BENCH_DIR/server.pid"
   for i in $(seq 100); do
     in_ns ss -lunH "sport = :$port" | grep -q . && return 0
     kill -0 "$SRV_PID" 2>/dev/null || break
@@ -76,6 +80,7 @@ stop_server() {
   rss=$(awk '/^VmHWM:/ {print $2}' "/proc/$child/status" 2>/dev/null)
   kill "$SRV_PID" 2>/dev/null
   wait "$SRV_PID" 2>/dev/null
+  rm -f "$BENCH_DIR/server.pid"
   awk -v t="${ticks:-0}" -v hz="$TICKS" -v r="${rss:-0}" 'BEGIN {printf "%.2f %d\n", t / hz, r}'
 }
 

@@ -351,8 +351,9 @@ gtls_log_migrated() {
 
 # ---- quic-go: example server and client ---------------------------------
 
-# quicgo_server_start: quic-go's h3 example server on 127.0.0.1:<free port>
-# serving SERVE_DIR (default WWW), /demo/echo echoing POST bodies. Its
+# quicgo_server_start: quic-go's h3 example server on 127.0.0.1 and ::1, one
+# free port, serving SERVE_DIR (default WWW), /demo/echo echoing POST bodies
+# (so https://localhost:PORT works whichever address a client tries). Its
 # certificate is the built-in one (see QUICGO_CA). It also opens a pprof
 # listener on TCP localhost:6060, harmless inside the namespace.
 # Sets QUICGO_PORT, QUICGO_SERVER_PID, QUICGO_SERVER_LOG.
@@ -361,7 +362,15 @@ quicgo_server_start() {
   export QUICGO_PORT
   QUICGO_PORT=$(free_udp_port) || return 1
   peer_start quicgo_server "$QUICGO_PORT" "$QUICGO_BIN/quicgo-server" \
-    -bind "127.0.0.1:$QUICGO_PORT" -www "${SERVE_DIR:-$WWW}"
+    -bind "127.0.0.1:$QUICGO_PORT,[::1]:$QUICGO_PORT" -www "${SERVE_DIR:-$WWW}" ||
+    return 1
+  local i   # one goroutine per address: wait for the second socket too
+  for i in $(seq 30); do
+    [ "$(in_ns ss -lunH "sport = :$QUICGO_PORT" | wc -l)" -ge 2 ] && return 0
+    sleep 0.1
+  done
+  echo "quicgo-server bound only one of 127.0.0.1 and ::1" >&2
+  return 1
 }
 
 # quicgo_get OUT URL: fetches URL with quic-go's example client and writes

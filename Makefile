@@ -124,6 +124,7 @@ fuzz-replay: $(FUZZ_REPLAY)
 
 check: all unit fuzz-replay
 	@bash deps/ensure-packages.sh deps/test-packages.txt
+	@bash deps/interop.sh $(BUILD)
 	+@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 OPT="-O1 -g" unit fuzz-replay
 	@bash tests/run.sh
 

@@ -11,7 +11,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 export SHARED=${SHARED:-$(cd .. && pwd)/shared}
 SUITES=${SUITES:-unit unit-asan fuzz cli interop}
-passed=0 failed=0
+passed=0 failed=0 skipped=0
 log_dir=build/test-logs; mkdir -p "$log_dir"
 
 count() { # count SUITE PASSED FAILED
@@ -58,7 +58,10 @@ run_bats() { # SUITE DIR
   ls "$dir"/*.bats >/dev/null 2>&1 || { count "$suite" 0 0; return; }
   out=$log_dir/$suite.tap
   H3CLI=$PWD/build/h3cli BUILD=$PWD/build timeout 1500 bats --tap "$dir" >"$out" 2>&1
-  p=$(grep -c '^ok ' "$out"); f=$(grep -c '^not ok ' "$out")
+  p=$(grep '^ok ' "$out" | grep -vc '# skip'); f=$(grep -c '^not ok ' "$out")
+  sk=$(grep '^ok ' "$out" | grep -c '# skip')
+  skipped=$((skipped + sk))
+  [ "$sk" -eq 0 ] || grep '^ok .*# skip' "$out" | sed 's/^/  skipped: /'
   if [ "$f" -ne 0 ] || ! grep -q '^1\.\.' "$out"; then
     grep -A 12 '^not ok ' "$out" | head -n 80
     grep -q '^1\.\.' "$out" || { echo "--- $suite: bats did not run"; tail -n 20 "$out"; f=$((f + 1)); }
@@ -76,5 +79,9 @@ for s in $SUITES; do
     *) echo "unknown suite $s"; failed=$((failed + 1)) ;;
   esac
 done
-echo "$passed passed, $failed failed"
+if [ "$skipped" -gt 0 ]; then
+  echo "$passed passed, $failed failed, $skipped skipped"
+else
+  echo "$passed passed, $failed failed"
+fi
 [ "$failed" -eq 0 ]

@@ -233,6 +233,11 @@ int h3_conn_send_headers(h3_conn *h3, uint64_t stream_id,
     return h3_send_end(h3, rc);
 }
 
+/* The release callback when the caller has none (quic.h requires one). */
+static void release_nothing(void *arg) {
+    (void)arg;
+}
+
 /* Queues a DATA frame: header and payload, copied or by reference. */
 static int queue_data_frame(h3_conn *h3, uint64_t id, const uint8_t *data,
                             size_t len, bool fin, void (*release)(void *),
@@ -253,8 +258,9 @@ static int queue_data_frame(h3_conn *h3, uint64_t id, const uint8_t *data,
     int rc = h3_quic_send(h3, id, hdr, (size_t)hl, false);
     if (rc < 0)
         return rc;
-    rc = by_ref ? quic_conn_send_stream_data_ref(h3->quic, id, data, len, fin,
-                                                 release, release_arg)
+    rc = by_ref ? quic_conn_send_stream_data_ref(
+                      h3->quic, id, data, len, fin,
+                      release ? release : release_nothing, release_arg)
                 : quic_conn_send_stream_data(h3->quic, id, data, len, fin);
     if (rc < 0) {
         /* A frame header went out without its payload: the stream cannot

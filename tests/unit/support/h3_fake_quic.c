@@ -129,6 +129,8 @@ int fake_quic_send_stream_data(fake_quic *q, uint64_t id, const uint8_t *data,
 int fake_quic_send_stream_data_ref(fake_quic *q, uint64_t id,
                                    const uint8_t *data, size_t len, bool fin,
                                    void (*release)(void *), void *arg) {
+    if (!release)
+        return QUIC_ERR_INVALID_ARGUMENT; /* as core requires */
     int rc = send_common(q, id, data, len, fin);
     if (rc < 0)
         return rc;

@@ -349,13 +349,17 @@ bool h3_conn_next_event(h3_conn *h3, h3_event *out);
 int64_t h3_conn_get_next_request_stream_id(h3_conn *h3);
 
 /* Sends a header section as one HEADERS frame on |stream_id|: a client's
- * request on a new request stream, then optionally trailers; a server's
- * interim (1xx) responses, final response, then optionally trailers, on a
- * request stream whose request it received or on a push stream from
- * h3_conn_send_push_promise(). |headers| (|n| fields, names in lowercase)
- * are validated as RFC 9114 §4 requires and are not kept. |end_stream|
- * ends the stream after them. Errors: the common ones, and H3_ERR_GOAWAY
- * (client: a new request on a stream the server's GOAWAY excludes). */
+ * request on a new request stream (the ID
+ * h3_conn_get_next_request_stream_id() gives), then optionally trailers; a
+ * server's interim (1xx) responses, final response, then optionally
+ * trailers, on a request stream whose request it received or on a push
+ * stream from h3_conn_send_push_promise(). |headers| (|n| fields, names in
+ * lowercase) are validated as RFC 9114 §4 requires and are not kept.
+ * |end_stream| ends the stream after them. Errors: the common ones (a
+ * client's new stream other than the next one is INVALID_ARGUMENT, a used
+ * one INVALID_STATE), H3_ERR_GOAWAY (client: a new request on a stream the
+ * server's GOAWAY excludes), H3_ERR_STREAM_LIMIT (client: the server allows
+ * no new stream now). */
 int h3_conn_send_headers(h3_conn *h3, uint64_t stream_id,
                          const h3_header *headers, size_t n, bool end_stream);
 

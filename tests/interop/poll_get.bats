@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # tests/interop/poll_get.bats — build/poll_get (tests/tools/poll_get.c: the
 # engine driven by poll() and one UDP socket, only the public headers)
-# fetching from ngtcp2's gtlsserver: our HTTP/3 and QPACK against nghttp3,
-# with certificate verification, bodies compared by sha256.
+# fetching from ngtcp2's gtlsserver and quic-go's example server: our
+# HTTP/3 and QPACK against nghttp3's and quic-go's, with certificate
+# verification, bodies compared by sha256.
 load helpers
 
 setup_file() { interop_setup_file; }
@@ -56,4 +57,16 @@ teardown() { interop_teardown; }
   [ "$status" -eq 1 ]
   [ -z "$output" ]
   [[ "$stderr" == *"connection closed"* ]]
+}
+
+@test "poll_get <- quic-go: a page and 1 MB, sha256 equal" {
+  [ -x "$QUICGO_BIN/quicgo-server" ] || skip "quic-go tools not built: run deps/interop.sh"
+  quicgo_server_start
+  # Go's file server answers /index.html with a redirect to ./ itself.
+  ns_client "$BUILD/poll_get" -c "$QUICGO_CA" 127.0.0.1 "$QUICGO_PORT" / \
+    > "$DL/index.html" 2> "$DL/index.err"
+  same_file "$DL/index.html" "$WWW/index.html"
+  ns_client "$BUILD/poll_get" -c "$QUICGO_CA" 127.0.0.1 "$QUICGO_PORT" \
+    /1mb.bin > "$DL/1mb.bin" 2> "$DL/1mb.err"
+  same_file "$DL/1mb.bin" "$WWW/1mb.bin"
 }

@@ -1,16 +1,18 @@
-/* tests/fuzz/fuzz_h3_conn.c — libFuzzer target for a server h3_conn fed
+/* tests/fuzz/fuzz_h3_conn.c — libFuzzer target for an h3_conn fed
  * arbitrary QUIC events: stream data on request streams, the control
- * stream, the QPACK streams and other unidirectional streams, resets,
- * STOP_SENDING and datagrams, with the server answering every request (and
- * pushing when allowed) so the send paths run in between. Every event's
- * bytes are read in full so ASan sees a bad pointer. The QUIC connection is
- * a stub defined here (h3 calls only these quic_conn_* functions), so the
- * target links no transport.
+ * stream, the QPACK streams, push and other unidirectional streams, resets,
+ * STOP_SENDING and datagrams. As a server it answers every request (and
+ * pushes when allowed); as a client it has three requests open and allows
+ * pushes; so the send paths run in between. Every event's bytes are read in
+ * full so ASan sees a bad pointer. The QUIC connection is a stub defined
+ * here (h3 calls only these quic_conn_* functions), so the target links no
+ * transport.
  *
- * Input: records of [op][len][len bytes]. op bits 0-2: 0-3 stream data,
- * 4 RESET_STREAM, 5 STOP_SENDING, 6 DATAGRAM, 7 GOAWAY from the server;
- * bits 3-5 pick the stream (0, 4, 8 request; 2 control; 6 encoder;
- * 10 decoder; 14, 18 others); bit 6 is FIN. */
+ * Input: one byte whose bit 0 picks the client role, then records of
+ * [op][len][len bytes]. op bits 0-2: 0-3 stream data, 4 RESET_STREAM,
+ * 5 STOP_SENDING, 6 DATAGRAM, 7 GOAWAY from us; bits 3-5 pick the stream
+ * (request streams 0, 4, 8; the peer's uni streams 0-4, by its role);
+ * bit 6 is FIN. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,22 +25,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* ---- Stub QUIC connection ------------------------------------------------ */
 
 struct quic_conn {
-    uint64_t opened_uni;
+    bool is_client;
+    uint64_t opened_uni, opened_bidi;
     bool closed;
 };
+
+/* Our unidirectional stream IDs end in 2 (client) or 3 (server). */
+static uint64_t uni_type(const quic_conn *c) {
+    return c->is_client ? 2u : 3u;
+}
 
 int quic_conn_send_stream_data(quic_conn *c, uint64_t id, const uint8_t *data,
                                size_t len, bool fin) {
     (void)fin;
     if (c->closed)
         return QUIC_ERR_INVALID_STATE;
-    if ((id & 3u) == 3u) {
+    if ((id & 3u) == uni_type(c)) {
         if (id / 4 >= 16)
             return QUIC_ERR_INVALID_ARGUMENT;
         if (id / 4 >= c->opened_uni)
             c->opened_uni = id / 4 + 1;
     } else if ((id & 3u) != 0u) {
         return QUIC_ERR_INVALID_ARGUMENT;
+    } else if (c->is_client && id / 4 >= c->opened_bidi) {
+        c->opened_bidi = id / 4 + 1;
     }
     volatile uint8_t sink = 0;
     for (size_t i = 0; i < len; i++)
@@ -58,9 +68,12 @@ int quic_conn_send_stream_data_ref(quic_conn *c, uint64_t id,
 
 int64_t quic_conn_get_next_available_stream_id(const quic_conn *c,
                                                bool is_unidirectional) {
-    if (!is_unidirectional || c->opened_uni >= 16)
+    if (!is_unidirectional)
+        return c->is_client ? (int64_t)(c->opened_bidi * 4)
+                            : QUIC_ERR_INVALID_STATE;
+    if (c->opened_uni >= 16)
         return QUIC_ERR_INVALID_STATE;
-    return (int64_t)(c->opened_uni * 4 + 3);
+    return (int64_t)(c->opened_uni * 4 + uni_type(c));
 }
 
 int quic_conn_reset_stream(quic_conn *c, uint64_t id, uint64_t code) {
@@ -103,16 +116,17 @@ static void touch_headers(const h3_header *h, size_t n) {
     }
 }
 
+static const h3_header get_hdrs[] = {
+    {(const uint8_t *)":method", 7, (const uint8_t *)"GET", 3},
+    {(const uint8_t *)":scheme", 7, (const uint8_t *)"https", 5},
+    {(const uint8_t *)":authority", 10, (const uint8_t *)"a", 1},
+    {(const uint8_t *)":path", 5, (const uint8_t *)"/p", 2}};
+
 static void answer(h3_conn *h3, uint64_t id) {
     static const h3_header resp[] = {
         {(const uint8_t *)":status", 7, (const uint8_t *)"200", 3},
         {(const uint8_t *)"x-answer", 8, (const uint8_t *)"fuzz", 4}};
-    static const h3_header promised[] = {
-        {(const uint8_t *)":method", 7, (const uint8_t *)"GET", 3},
-        {(const uint8_t *)":scheme", 7, (const uint8_t *)"https", 5},
-        {(const uint8_t *)":authority", 10, (const uint8_t *)"a", 1},
-        {(const uint8_t *)":path", 5, (const uint8_t *)"/p", 2}};
-    int64_t push = h3_conn_send_push_promise(h3, id, promised, 4);
+    int64_t push = h3_conn_send_push_promise(h3, id, get_hdrs, 4);
     if (push >= 0)
         h3_conn_send_headers(h3, (uint64_t)push, resp, 2, true);
     h3_conn_send_headers(h3, id, resp, 2, false);
@@ -120,23 +134,29 @@ static void answer(h3_conn *h3, uint64_t id) {
     h3_conn_send_datagram(h3, id, (const uint8_t *)"d", 1);
 }
 
-static void drain(h3_conn *h3) {
+static void drain(h3_conn *h3, bool is_client) {
     h3_event ev;
     while (h3_conn_next_event(h3, &ev)) {
         switch (ev.type) {
         case H3_EVENT_HEADERS_RECEIVED:
             touch_headers(ev.u.headers_received.headers,
                           ev.u.headers_received.count);
-            if (ev.u.headers_received.stream_ended)
+            if (ev.u.headers_received.stream_ended && !is_client)
                 answer(h3, ev.u.headers_received.stream_id);
             break;
         case H3_EVENT_DATA_RECEIVED:
             touch(ev.u.data_received.data, ev.u.data_received.len);
-            if (ev.u.data_received.stream_ended)
+            if (ev.u.data_received.stream_ended && !is_client)
                 answer(h3, ev.u.data_received.stream_id);
             break;
         case H3_EVENT_DATAGRAM_RECEIVED:
             touch(ev.u.datagram_received.data, ev.u.datagram_received.len);
+            break;
+        case H3_EVENT_PUSH_PROMISE_RECEIVED:
+            touch_headers(ev.u.push_promise_received.headers,
+                          ev.u.push_promise_received.count);
+            if (ev.u.push_promise_received.push_id == 2)
+                h3_conn_cancel_push(h3, 2);
             break;
         case H3_EVENT_STREAM_RESET:
             h3_conn_reset_stream(h3, ev.u.stream_reset.stream_id,
@@ -147,12 +167,14 @@ static void drain(h3_conn *h3) {
     }
 }
 
-static const uint64_t stream_ids[8] = {0, 4, 8, 2, 6, 10, 14, 18};
-
-static quic_event make_event(uint8_t op, const uint8_t *p, size_t len) {
+static quic_event make_event(bool is_client, uint8_t op, const uint8_t *p,
+                             size_t len) {
     quic_event ev;
     memset(&ev, 0, sizeof(ev));
-    uint64_t id = stream_ids[(op >> 3) & 7];
+    unsigned pick = (op >> 3) & 7;
+    /* Request streams 0, 4, 8, then the peer's uni streams 0 to 4. */
+    uint64_t id =
+        pick < 3 ? 4u * pick : 4u * (pick - 3) + (is_client ? 3u : 2u);
     switch (op & 7) {
     case 4:
         ev.type = QUIC_EVENT_STREAM_RESET;
@@ -180,17 +202,30 @@ static quic_event make_event(uint8_t op, const uint8_t *p, size_t len) {
     return ev;
 }
 
+/* Client: requests on 0, 4 and 8 (the last one still sending). */
+static void open_requests(h3_conn *h3) {
+    for (uint64_t id = 0; id < 12; id += 4)
+        if (h3_conn_send_headers(h3, id, get_hdrs, 4, id < 8) != 0)
+            abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    struct quic_conn quic = {0};
+    if (size < 1)
+        return 0;
+    bool is_client = data[0] & 1;
+    struct quic_conn quic = {.is_client = is_client};
     h3_config cfg;
-    h3_config_init(&cfg, false);
+    h3_config_init(&cfg, is_client);
     cfg.h3_datagram = true;
     cfg.qpack_blocked_streams = 4;
     cfg.max_blocked_stream_bytes = 4096;
+    cfg.max_pushes = 4;
     h3_conn *h3;
     if (h3_conn_new(&h3, &quic, &cfg) != 0)
         abort();
-    size_t off = 0;
+    if (is_client)
+        open_requests(h3);
+    size_t off = 1;
     while (off + 2 <= size) {
         uint8_t op = data[off];
         size_t len = data[off + 1];
@@ -207,11 +242,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if ((op & 7) == 7) {
             h3_conn_send_goaway(h3, H3_GOAWAY_AUTO);
         } else {
-            quic_event ev = make_event(op, copy, len);
+            quic_event ev = make_event(is_client, op, copy, len);
             int rc = h3_conn_handle_event(h3, &ev);
             if (rc != 0 && rc != H3_ERR_NOMEM)
                 abort();
-            drain(h3);
+            drain(h3, is_client);
         }
         free(copy);
     }

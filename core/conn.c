@@ -170,10 +170,15 @@ static quic_conn *conn_alloc(const quic_config *config) {
     conn->max_dgram = 1200;
     quic_evq_init(&conn->events, conn->alloc);
     init_spaces(conn);
-    quic_cc_reno_init(&conn->reno, conn->max_dgram);
+    if (config->cc == QUIC_CC_RENO) {
+        quic_cc_reno_init(&conn->cc_state.reno, conn->max_dgram);
+        conn->cc = &conn->cc_state.reno.base;
+    } else {
+        quic_cc_cubic_init(&conn->cc_state.cubic, conn->max_dgram);
+        conn->cc = &conn->cc_state.cubic.base;
+    }
     quic_pacer_init(&conn->pacer, config->max_udp_payload_size, 0);
-    quic_recovery_init(&conn->rec, conn->alloc, &conn->reno.base,
-                       !conn->is_client, 0);
+    quic_recovery_init(&conn->rec, conn->alloc, conn->cc, !conn->is_client, 0);
     return conn;
 }
 

@@ -248,7 +248,7 @@ void quic_conn_get_stats(const quic_conn *conn, quic_conn_stats *out) {
     out->rtt_variance = conn->rec.rtt.rttvar;
     out->min_rtt = conn->rec.rtt.min_rtt;
     out->latest_rtt = conn->rec.rtt.latest_rtt;
-    out->cwnd = quic_cc_cwnd(&conn->reno.base);
+    out->cwnd = quic_cc_cwnd(conn->cc);
     out->bytes_in_flight = conn->rec.bytes_in_flight;
     out->packets_lost = conn->rec.packets_lost;
     out->version = conn->version;

@@ -12,7 +12,7 @@
 #define ACK_RANGES_SENT 32
 
 void quic_conn_send_budget(quic_conn *conn, conn_pkt_ctx *ctx, quic_time now) {
-    bool cwnd = quic_cc_can_send(&conn->reno.base, conn->rec.bytes_in_flight);
+    bool cwnd = quic_cc_can_send(conn->cc, conn->rec.bytes_in_flight);
     bool paced = !conn->cfg.pacing ||
                  quic_pacer_next_send_time(&conn->pacer, now) <= now;
     ctx->cwnd_ok = cwnd && paced;

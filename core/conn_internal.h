@@ -127,7 +127,11 @@ struct quic_conn {
     uint64_t rx_bytes_unvalidated, tx_bytes_unvalidated;
 
     conn_space spaces[QUIC_PN_SPACE_COUNT];
-    quic_cc_reno reno;
+    union { /* the congestion controller chosen by the config */
+        quic_cc_reno reno;
+        quic_cc_cubic cubic;
+    } cc_state;
+    quic_cc *cc;
     quic_recovery rec;
     size_t max_dgram; /* datagram size we send */
 

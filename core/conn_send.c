@@ -233,7 +233,7 @@ int quic_conn_build_datagrams(quic_conn *conn, quic_time now, uint8_t *buf,
     if (cap < size)
         return QUIC_ERR_NOBUF;
     if (conn->cfg.pacing)
-        quic_pacer_update(&conn->pacer, quic_cc_cwnd(&conn->reno.base),
+        quic_pacer_update(&conn->pacer, quic_cc_cwnd(conn->cc),
                           conn->rec.rtt.smoothed_rtt, now);
     conn->pacing_blocked = false;
     while (n < max && cap - off >= size) {

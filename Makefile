@@ -147,8 +147,15 @@ install: all
 	install -m 644 completions/h3cli.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/h3cli
 	install -m 644 completions/_h3cli $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_h3cli
 	install -m 644 completions/h3cli.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/h3cli.fish
+	@# Our own static wolfSSL goes beside libh3cli.a, so the installed library
+	@# does not depend on this build tree; a system wolfSSL is referenced.
+	if [ -n "$(WOLFSSL_PKG_CONFIG_PATH)" ]; then \
+	  install -d $(DESTDIR)$(PREFIX)/lib/h3cli && \
+	  install -m 644 $(DEPS_DIR)/lib/libwolfssl.a $(DESTDIR)$(PREFIX)/lib/h3cli/ && \
+	  wolf='-L$${libdir}/h3cli -lwolfssl'; \
+	else wolf='$(WOLFSSL_PC_PRIVATE)'; fi; \
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' \
-	  -e 's|@WOLFSSL_PRIVATE@|$(WOLFSSL_PC_PRIVATE)|g' h3cli.pc.in \
+	  -e "s|@WOLFSSL_PRIVATE@|$$wolf|g" h3cli.pc.in \
 	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/h3cli.pc
 
 uninstall:
@@ -157,7 +164,7 @@ uninstall:
 	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/h3cli \
 	  $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_h3cli \
 	  $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/h3cli.fish
-	rm -rf $(DESTDIR)$(PREFIX)/include/h3cli
+	rm -rf $(DESTDIR)$(PREFIX)/include/h3cli $(DESTDIR)$(PREFIX)/lib/h3cli
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h' | grep -v '_table\.c$$')

@@ -107,5 +107,11 @@ h3cli: try 'h3cli --help' for more information" ]
   done
   "$dest/opt/h3/bin/h3cli" --version
   grep -q '^prefix=/opt/h3$' "$dest/opt/h3/lib/pkgconfig/h3cli.pc"
+  # A program builds against the installed headers and library alone.
+  export PKG_CONFIG_SYSROOT_DIR=$dest PKG_CONFIG_PATH=$dest/opt/h3/lib/pkgconfig
+  cc -std=c11 -D_DEFAULT_SOURCE "$REPO/tests/tools/poll_get.c" \
+     $(pkg-config --cflags --libs --static h3cli) -o "$dest/poll_get"
+  run "$dest/poll_get"
+  [ "$status" -eq 2 ]
   rm -rf "$dest"
 }

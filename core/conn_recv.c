@@ -225,6 +225,11 @@ static int process_packet(quic_conn *conn, const quic_packet_header *h,
         if (conn->is_client)
             return 1;
         return process_protected(conn, h, pkt, ecn, now);
+    case QUIC_PACKET_INITIAL:
+        /* RFC 9000 §17.2.2: a server's Initial carries no token. */
+        if (conn->is_client && h->token_len > 0)
+            return 1;
+        return process_protected(conn, h, pkt, ecn, now);
     default:
         if (!h->is_long &&
             !quic_local_cids_match(&conn->local_cids, h->dcid, h->dcid_len))
@@ -278,6 +283,10 @@ int quic_conn_process_datagram(quic_conn *conn, uint8_t *data, size_t len,
         quic_packet_header h;
         if (quic_packet_parse(&h, p, end, conn->local_cid_len) < 0)
             break; /* the rest cannot be delimited */
+        /* RFC 9000 §14.1: a server drops a datagram below 1200 bytes that
+         * carries an Initial (coalesced packets start with it). */
+        if (!conn->is_client && h.type == QUIC_PACKET_INITIAL && len < 1200)
+            return 0;
         /* RFC 9000 §12.2: coalesced packets share one DCID. */
         if (!first_dcid) {
             first_dcid = h.dcid;

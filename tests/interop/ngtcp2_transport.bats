@@ -1,56 +1,28 @@
 #!/usr/bin/env bats
-# Our QUIC transport against ngtcp2's example server (Debian ngtcp2-server,
-# gtlsserver): handshake with ALPN h3, PINGs acknowledged, clean close, over
-# a loopback UDP socket driven by build/quic_ping. The in-memory pair tests
-# cannot catch a misunderstanding both of our own sides share; this can.
-bats_require_minimum_version 1.5.0
+# Our QUIC transport alone (no HTTP/3) against other stacks' servers, driven
+# by build/quic_ping over a loopback UDP socket: handshake with ALPN h3 and
+# certificate verification, PINGs acknowledged, a clean close; through a
+# Retry, through a lossy path (udp_impair), and against quic-go too. The
+# in-memory pair tests cannot catch a misunderstanding both of our own
+# sides share; these can. Peers: tests/interop/README.md.
+load helpers
 
-REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-BUILD=${BUILD:-$REPO/build}
+setup_file() { interop_setup_file; }
+teardown_file() { interop_teardown_file; }
+setup() { interop_setup; }
+teardown() { interop_teardown; }
 
-setup_file() {
-  command -v gtlsserver >/dev/null || skip "gtlsserver (ngtcp2-server) not installed"
-  command -v openssl >/dev/null || skip "openssl not installed"
-  export WORK_DIR=$(mktemp -d)
-  mkdir -p "$WORK_DIR/htdocs"
-  timeout 30 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
-    -nodes -keyout "$WORK_DIR/key.pem" -out "$WORK_DIR/cert.pem" -days 2 \
-    -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
-    2>/dev/null
-  # A free loopback UDP port: try a few random ones.
-  local port
-  for _ in $(seq 20); do
-    port=$((20000 + RANDOM % 30000))
-    ss -lunH "sport = :$port" 2>/dev/null | grep -q . || break
-  done
-  export PORT=$port
-  timeout 120 gtlsserver --no-quic-dump --no-http-dump -d "$WORK_DIR/htdocs" \
-    127.0.0.1 "$PORT" "$WORK_DIR/key.pem" "$WORK_DIR/cert.pem" \
-    >"$WORK_DIR/server.log" 2>&1 &
-  export SERVER_PID=$!
-  for _ in $(seq 50); do
-    ss -lunH "sport = :$PORT" 2>/dev/null | grep -q . && return 0
-    sleep 0.1
-  done
-  echo "gtlsserver did not bind port $PORT" >&2
-  return 1
-}
+PING=$BUILD/quic_ping
 
-teardown_file() {
-  if [ -n "${SERVER_PID:-}" ]; then
-    kill "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
-  [ -n "${WORK_DIR:-}" ] && rm -rf "$WORK_DIR"
-}
-
-@test "quic_ping: handshake with gtlsserver negotiates h3" {
-  run -0 timeout 20 "$BUILD/quic_ping" -c 1 127.0.0.1 "$PORT"
+@test "quic_ping -> gtlsserver: handshake h3, certificate verified against our CA" {
+  gtlsserver_start
+  run -0 ns_client "$PING" -C "$CA" -c 1 127.0.0.1 "$GTLSSERVER_PORT"
   [ "${lines[0]}" = "handshake completed alpn=h3" ]
 }
 
-@test "quic_ping: five PINGs acknowledged by gtlsserver, then a clean close" {
-  run -0 timeout 20 "$BUILD/quic_ping" -c 5 127.0.0.1 "$PORT"
+@test "quic_ping -> gtlsserver: five PINGs acknowledged, then a clean close" {
+  gtlsserver_start
+  run -0 ns_client "$PING" -c 5 127.0.0.1 "$GTLSSERVER_PORT"
   for i in 0 1 2 3 4; do
     [ "${lines[$((i + 1))]}" = "ping $i acknowledged" ]
   done
@@ -58,13 +30,47 @@ teardown_file() {
   [ "${lines[7]}" = "OK: 5/5 pings acknowledged" ]
 }
 
-@test "quic_ping: gtlsserver saw our close (it entered draining)" {
-  run -0 timeout 20 "$BUILD/quic_ping" -c 1 127.0.0.1 "$PORT"
-  sleep 0.2
-  grep -q "ERR_DRAINING\|draining" "$WORK_DIR/server.log"
+@test "quic_ping -> gtlsserver: the server drains on our CONNECTION_CLOSE" {
+  PEER_VERBOSE=1 gtlsserver_start
+  run -0 ns_client "$PING" -c 1 127.0.0.1 "$GTLSSERVER_PORT"
+  sleep 0.3
+  grep -q 'ERR_DRAINING\|draining' "$GTLSSERVER_LOG"
 }
 
-@test "quic_ping: an ALPN the server does not speak fails the handshake" {
-  run -1 timeout 20 "$BUILD/quic_ping" -a hq-interop -c 1 127.0.0.1 "$PORT"
+@test "quic_ping -> gtlsserver: a wrong host name fails verification (bad_certificate)" {
+  gtlsserver_start
+  run -1 ns_client "$PING" -C "$CA" -n other.example -c 1 127.0.0.1 "$GTLSSERVER_PORT"
+  [[ "$output" == *"connection terminated error=0x12a"* ]]
+}
+
+@test "quic_ping -> gtlsserver: an ALPN it does not speak fails (no_application_protocol)" {
+  gtlsserver_start
+  run -1 ns_client "$PING" -a hq-interop -c 1 127.0.0.1 "$GTLSSERVER_PORT"
   [[ "$output" == *"connection terminated error=0x178"* ]]
+  [[ "$output" == *"by peer"* ]]
+}
+
+@test "quic_ping -> gtlsserver -V: handshake through a Retry" {
+  PEER_VERBOSE=1 gtlsserver_start -V
+  run -0 ns_client "$PING" -C "$CA" -c 2 127.0.0.1 "$GTLSSERVER_PORT"
+  [ "${lines[0]}" = "handshake completed alpn=h3" ]
+  grep -qi 'retry' "$GTLSSERVER_LOG"
+}
+
+@test "quic_ping -> udp_impair (15% loss, reordering, duplication) -> gtlsserver" {
+  gtlsserver_start
+  impair_start "$GTLSSERVER_PORT" --loss 15 --delay 5 --reorder 10 --dup 5
+  run -0 ns_client "$PING" -C "$CA" -c 10 -t 30 127.0.0.1 "$IMPAIR_PORT"
+  [ "${lines[0]}" = "handshake completed alpn=h3" ]
+  [ "${lines[-1]}" = "OK: 10/10 pings acknowledged" ]
+  impair_stop
+  [ "$(impair_stat lost_c2s)" -gt 0 ] || [ "$(impair_stat lost_s2c)" -gt 0 ]
+}
+
+@test "quic_ping -> quic-go server: handshake h3, PINGs, close" {
+  [ -x "$QUICGO_BIN/quicgo-server" ] || skip "quic-go not built (deps/interop.sh)"
+  quicgo_server_start
+  run -0 ns_client "$PING" -C "$QUICGO_CA" -c 3 127.0.0.1 "$QUICGO_PORT"
+  [ "${lines[0]}" = "handshake completed alpn=h3" ]
+  [ "${lines[-1]}" = "OK: 3/3 pings acknowledged" ]
 }

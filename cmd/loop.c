@@ -390,6 +390,8 @@ void h3cli_loop_conn_service(h3cli_loop_conn *lc) {
         quic_event ev;
         while (quic_conn_next_event(lc->conn, &ev))
             lc->ops->on_event(lc, &ev, lc->user);
+        if (lc->ops->before_flush)
+            lc->ops->before_flush(lc, lc->user);
         if (lc->sock)
             h3cli_loop_conn_flush(lc, h3cli_now());
     } while (lc->service_again && lc->sock);

@@ -87,6 +87,10 @@ typedef struct h3cli_loop_conn_ops {
      * quic_conn_* send functions, but must not detach or free the
      * connection (do that from on_closed). */
     void (*on_event)(h3cli_loop_conn *lc, const quic_event *ev, void *user);
+    /* After the events are drained and before datagrams are collected
+     * (may be NULL): the owner queues more stream data here, e.g. the next
+     * file chunks once acknowledgements made room. */
+    void (*before_flush)(h3cli_loop_conn *lc, void *user);
     /* After the service step, once quic_conn_is_closed: the owner frees
      * the connection (after h3cli_loop_conn_detach). Not called again. */
     void (*on_closed)(h3cli_loop_conn *lc, void *user);

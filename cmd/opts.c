@@ -42,18 +42,88 @@ static const h3cli_opt ping_opts[] = {
     {"help", 'h', 0, NULL, "show this help", NULL, 0},
 };
 
+static const h3cli_opt get_opts[] = {
+    GROUP("Output:"),
+    {"output", 'o', 0, "<file>", "write the body to <file> instead of stdout (- is stdout)", "file", 0},
+    {"remote-name", 'O', 0, NULL, "write the body to a file named like the URL's last path segment", NULL, 0},
+    {"output-dir", 0, H3CLI_OPT_OUTPUT_DIR, "<dir>", "put the files of -o and -O in <dir>", "dir", 0},
+    {"show-headers", 'i', 0, NULL, "print the response headers before the body", NULL, H3CLI_OPT_BOOL},
+    {"include", 0, 'i', NULL, "the old name of --show-headers", NULL, H3CLI_OPT_BOOL | H3CLI_OPT_HIDDEN},
+    {"head", 'I', 0, NULL, "send HEAD and print the response headers only", NULL, H3CLI_OPT_BOOL},
+    {"verbose", 'v', 0, NULL, "trace the connection and the headers on stderr", NULL, H3CLI_OPT_BOOL},
+    {"silent", 's', 0, NULL, "no progress meter and no error messages", NULL, H3CLI_OPT_BOOL},
+    {"show-error", 'S', 0, NULL, "print error messages even with -s", NULL, H3CLI_OPT_BOOL},
+    {"write-out", 'w', 0, "<format>", "print <format> after each transfer (%{http_code}, @file ...)", NULL, 0},
+    {"events", 0, H3CLI_OPT_EVENTS, NULL, "print one line per QUIC and HTTP/3 event and header instead of the body", NULL, 0},
+    {"json", 0, H3CLI_OPT_JSON, NULL, "print those lines as JSON objects", NULL, 0},
+    GROUP("Request:"),
+    {"request", 'X', 0, "<method>", "use <method> instead of GET", "GET HEAD POST PUT DELETE OPTIONS", 0},
+    {"header", 'H', 0, "<header>", "add, replace (Name: value) or remove (Name:) a header; @file", NULL, 0},
+    {"data", 'd', 0, "<data>", "POST <data> (@file, @-), pieces joined by &", NULL, 0},
+    {"data-binary", 0, H3CLI_OPT_DATA_BINARY, "<data>", "POST <data> byte for byte (@file, @-)", NULL, 0},
+    {"user-agent", 'A', 0, "<name>", "send user-agent: <name>", NULL, 0},
+    {"location", 'L', 0, NULL, "follow redirects", NULL, H3CLI_OPT_BOOL},
+    {"max-redirs", 0, H3CLI_OPT_MAX_REDIRS, "<num>", "follow at most <num> redirects (default 50)", NULL, 0},
+    {"fail", 'f', 0, NULL, "exit 22 without the body when the status is 400 or more", NULL, H3CLI_OPT_BOOL},
+    {"fail-with-body", 0, H3CLI_OPT_FAIL_WITH_BODY, NULL, "exit 22 after the body when the status is 400 or more", NULL, H3CLI_OPT_BOOL},
+    {"path-as-is", 0, H3CLI_OPT_PATH_AS_IS, NULL, "send the URL path's . and .. segments as they are", NULL, 0},
+    {"parallel-max", 0, H3CLI_OPT_PARALLEL_MAX, "<num>", "run at most <num> requests at once per connection (default 50)", NULL, 0},
+    GROUP("Connection:"),
+    {"insecure", 'k', 0, NULL, "do not verify the server's certificate", NULL, H3CLI_OPT_BOOL},
+    {"cacert", 0, H3CLI_OPT_CACERT, "<file>", "verify the server with the CA certificates in <file> (PEM)", "file", 0},
+    {"pinnedpubkey", 0, H3CLI_OPT_PINNEDPUBKEY, "<hashes>", "accept only these keys: sha256//<base64>[;sha256//...]", NULL, 0},
+    {"resolve", 0, H3CLI_OPT_RESOLVE, "<host:port:addr>", "use <addr> for <host:port> (addr[,addr]...)", NULL, 0},
+    {"connect-to", 0, H3CLI_OPT_CONNECT_TO, "<h1:p1:h2:p2>", "connect to h2:p2 for h1:p1, keeping the name", NULL, 0},
+    {"ipv4", '4', 0, NULL, "use IPv4 addresses only", NULL, 0},
+    {"ipv6", '6', 0, NULL, "use IPv6 addresses only", NULL, 0},
+    {"max-time", 'm', 0, "<seconds>", "give up after <seconds> in all (decimals allowed)", NULL, 0},
+    {"connect-timeout", 0, H3CLI_OPT_CONNECT_TIMEOUT, "<seconds>", "give up on a handshake after <seconds>", NULL, 0},
+    {"cc", 0, H3CLI_OPT_CC, "<algorithm>", "congestion control: cubic (default) or reno", "cubic reno", 0},
+    {"http3-only", 0, H3CLI_OPT_HTTP3_ONLY, NULL, "accepted for curl compatibility (h3cli speaks only HTTP/3)", NULL, 0},
+    {"help", 'h', 0, NULL, "show this help", NULL, 0},
+};
+
+const h3cli_command h3cli_get_command = {
+    "get", "fetch URLs over HTTP/3, like curl",
+    "[options] <url>...", get_opts, N(get_opts)};
+
 const h3cli_command h3cli_ping_command = {
     "ping", "measure QUIC round trips to a server, like ping(8)",
     "[options] <host>[:<port>]", ping_opts, N(ping_opts)};
+
+static const h3cli_opt serve_opts[] = {
+    GROUP("Serving:"),
+    {"listen", 0, H3CLI_OPT_LISTEN, "<addr:port>", "listen on <addr:port>; repeatable (default localhost:4433: 127.0.0.1 and ::1)", NULL, 0},
+    {"dotfiles", 0, H3CLI_OPT_DOTFILES, NULL, "serve and list names starting with a dot", NULL, H3CLI_OPT_BOOL},
+    {"echo", 0, H3CLI_OPT_ECHO, "<path>", "answer POST and PUT to <path> with the request body", NULL, 0},
+    GROUP("TLS:"),
+    {"cert", 0, H3CLI_OPT_CERT, "<file>", "certificate chain (PEM); default: a self-signed one made at start", "file", 0},
+    {"key", 0, H3CLI_OPT_KEY, "<file>", "private key of --cert (PEM)", "file", 0},
+    GROUP("Connections:"),
+    {"max-connections", 0, H3CLI_OPT_MAX_CONNECTIONS, "<n>", "serve at most <n> connections at once", NULL, 0},
+    {"idle-timeout", 0, H3CLI_OPT_IDLE_TIMEOUT, "<seconds>", "close connections idle for <seconds> (default 30)", NULL, 0},
+    {"workers", 0, H3CLI_OPT_WORKERS, "<n>", "run <n> processes on SO_REUSEPORT sockets", NULL, 0},
+    GROUP("Output:"),
+    {"quiet", 'q', 0, NULL, "no access log", NULL, H3CLI_OPT_BOOL},
+    {"events", 0, H3CLI_OPT_EVENTS, NULL, "print one line per QUIC and HTTP/3 event and per request", NULL, 0},
+    {"json", 0, H3CLI_OPT_JSON, NULL, "print those lines (and the banner) as JSON objects", NULL, 0},
+    {"help", 'h', 0, NULL, "show this help", NULL, 0},
+};
+
+const h3cli_command h3cli_serve_command = {
+    "serve", "serve a directory over HTTP/3",
+    "[options] [<dir>]", serve_opts, N(serve_opts)};
 
 /* clang-format on */
 
 /* The subcommands that work end to end (with their tests, man page and
  * completions). */
 const h3cli_subcommand h3cli_commands[] = {
-    {NULL, NULL},
+    {&h3cli_get_command, h3cli_get_run},
+    {&h3cli_serve_command, h3cli_serve_run},
+    {&h3cli_ping_command, h3cli_ping_run},
 };
-const size_t h3cli_n_commands = 0;
+const size_t h3cli_n_commands = N(h3cli_commands);
 
 const h3cli_subcommand *h3cli_find_command(const char *name) {
     for (size_t i = 0; i < h3cli_n_commands; i++)
@@ -181,8 +251,11 @@ int h3cli_opts_parse(const h3cli_command *cmd, int argc, char **argv,
             h3cli_opts_usage_error(c, optopt, argv, cmd->name);
             goto out;
         }
-        if (fn(ctx, c, optarg) != 0)
+        int code = fn(ctx, c, optarg);
+        if (code != 0) {
+            rc = -code;
             goto out;
+        }
     }
     rc = optind;
 out:

@@ -123,16 +123,17 @@ int h3cli_opts_fail(const char *command, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* Called for each option: |id| is the getopt id (| H3CLI_OPT_NEGATED for a
- * --no- form), |arg| its argument or NULL. Returns 0, or 2 after printing
- * a usage error. */
+ * --no- form), |arg| its argument or NULL. Returns 0, or the exit code
+ * (2 for a usage error) after printing the error. */
 typedef int (*h3cli_opt_handler)(void *ctx, int id, const char *arg);
 
 /* Parses |argv| (argv[0] is the command name) with |cmd|'s table, calling
  * |fn| per option; -h/--help prints the command's help to stdout. Returns
  * the index of the first operand, H3CLI_OPTS_HELP after printing help, or
- * H3CLI_OPTS_USAGE after printing a usage error. Options and operands may
- * be mixed (GNU order); "--" ends the options. */
-#define H3CLI_OPTS_HELP (-1)
+ * minus the exit code after printing an error (-2 for a usage error, or
+ * what |fn| returned). Options and operands may be mixed (GNU order);
+ * "--" ends the options. */
+#define H3CLI_OPTS_HELP (-1000)
 #define H3CLI_OPTS_USAGE (-2)
 int h3cli_opts_parse(const h3cli_command *cmd, int argc, char **argv,
                      h3cli_opt_handler fn, void *ctx);

@@ -239,9 +239,12 @@ static void quic_fields(h3cli_evline *l, const quic_event *ev) {
     }
 }
 
-void h3cli_output_quic_event(FILE *out, bool json, const quic_event *ev) {
+void h3cli_output_quic_event(FILE *out, bool json, uint64_t conn,
+                             const quic_event *ev) {
     h3cli_evline l;
     h3cli_evline_begin(&l, out, json, "quic", h3cli_quic_event_name(ev->type));
+    if (conn)
+        h3cli_evline_u64(&l, "conn", conn);
     quic_fields(&l, ev);
     h3cli_evline_end(&l);
 }
@@ -251,11 +254,13 @@ static void push_id_field(h3cli_evline *l, uint64_t push_id) {
         h3cli_evline_u64(l, "push_id", push_id);
 }
 
-static void header_lines(FILE *out, bool json, uint64_t stream_id,
-                         const h3_header *h, size_t n) {
+static void header_lines(FILE *out, bool json, uint64_t conn,
+                         uint64_t stream_id, const h3_header *h, size_t n) {
     for (size_t i = 0; i < n; i++) {
         h3cli_evline l;
         h3cli_evline_begin(&l, out, json, "h3", "header");
+        if (conn)
+            h3cli_evline_u64(&l, "conn", conn);
         h3cli_evline_u64(&l, "stream_id", stream_id);
         h3cli_evline_bytes(&l, "name", h[i].name, h[i].name_len);
         h3cli_evline_bytes(&l, "value", h[i].value, h[i].value_len);
@@ -321,17 +326,20 @@ static void h3_fields(h3cli_evline *l, const h3_event *ev) {
     }
 }
 
-void h3cli_output_h3_event(FILE *out, bool json, const h3_event *ev) {
+void h3cli_output_h3_event(FILE *out, bool json, uint64_t conn,
+                           const h3_event *ev) {
     h3cli_evline l;
     h3cli_evline_begin(&l, out, json, "h3", h3cli_h3_event_name(ev->type));
+    if (conn)
+        h3cli_evline_u64(&l, "conn", conn);
     h3_fields(&l, ev);
     h3cli_evline_end(&l);
     if (ev->type == H3_EVENT_HEADERS_RECEIVED)
-        header_lines(out, json, ev->u.headers_received.stream_id,
+        header_lines(out, json, conn, ev->u.headers_received.stream_id,
                      ev->u.headers_received.headers,
                      ev->u.headers_received.count);
     else if (ev->type == H3_EVENT_PUSH_PROMISE_RECEIVED)
-        header_lines(out, json, ev->u.push_promise_received.stream_id,
+        header_lines(out, json, conn, ev->u.push_promise_received.stream_id,
                      ev->u.push_promise_received.headers,
                      ev->u.push_promise_received.count);
 }

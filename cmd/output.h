@@ -51,13 +51,16 @@ const char *h3cli_quic_event_name(quic_event_type t);
 const char *h3cli_h3_event_name(h3_event_type t);
 
 /* Prints one line for a QUIC event (layer "quic"). Stream and datagram
- * payloads are summarised by their length, never printed. */
-void h3cli_output_quic_event(FILE *out, bool json, const quic_event *ev);
+ * payloads are summarised by their length, never printed. |conn| > 0 adds
+ * a "conn" field first (a server's connection number). */
+void h3cli_output_quic_event(FILE *out, bool json, uint64_t conn,
+                             const quic_event *ev);
 
 /* Prints one line for an HTTP/3 event (layer "h3"), then, for
  * headers_received and push_promise_received, one "header" line per
- * field with its stream_id, name and value. */
-void h3cli_output_h3_event(FILE *out, bool json, const h3_event *ev);
+ * field with its stream_id, name and value. |conn| as above. */
+void h3cli_output_h3_event(FILE *out, bool json, uint64_t conn,
+                           const h3_event *ev);
 
 /* The name of a TLS alert ("unknown_ca"), or "alert" when unknown. */
 const char *h3cli_tls_alert_name(unsigned alert);

@@ -18,6 +18,8 @@
 
 #define PING_DEFAULT_PORT 443
 #define PING_MIN_INTERVAL 0.001 /* seconds; faster would flood the peer */
+/* The uid of the companion PING that follows each probe (never counted). */
+#define PING_COMPANION (1ull << 63)
 
 typedef struct ping_opts {
     long long count;                    /* 0: until interrupted */
@@ -245,6 +247,12 @@ static void send_ping(ping_run *r) {
         r->first_ping = r->sent_at[seq];
     h3cli_pingstats_sent(&r->stats);
     h3cli_loop_conn_service(&r->lc);
+    /* RFC 9000 §13.2.1-2: a receiver may hold the ACK of a lone packet for
+     * up to max_ack_delay (25 ms by default) but acknowledges every second
+     * ack-eliciting packet at once. A second PING in its own packet makes
+     * the answer come back after one round trip, not after the delay. */
+    if (quic_conn_send_ping(r->conn, PING_COMPANION | seq) == 0)
+        h3cli_loop_conn_service(&r->lc);
     if (!r->finished && all_sent(r)) {
         ev_timer_stop(r->loop, &r->tick);
         ev_timer_set(&r->wait, r->o.timeout, 0);
@@ -327,7 +335,7 @@ static void on_quic_event(h3cli_loop_conn *lc, const quic_event *ev,
     (void)lc;
     ping_run *r = user;
     if (r->o.events)
-        h3cli_output_quic_event(stdout, r->o.json, ev);
+        h3cli_output_quic_event(stdout, r->o.json, 0, ev);
     switch (ev->type) {
     case QUIC_EVENT_HANDSHAKE_COMPLETED: on_handshake(r, ev); break;
     case QUIC_EVENT_PING_ACKNOWLEDGED:
@@ -343,7 +351,8 @@ static void on_closed(h3cli_loop_conn *lc, void *user) {
     finish(user, 0);
 }
 
-static const h3cli_loop_conn_ops ping_conn_ops = {on_quic_event, on_closed};
+static const h3cli_loop_conn_ops ping_conn_ops = {on_quic_event, NULL,
+                                                  on_closed};
 
 static void on_datagram(h3cli_loop_socket *s, h3cli_udp_datagram *d,
                         quic_time now, void *user) {
@@ -484,8 +493,8 @@ int h3cli_ping_run(int argc, char **argv) {
         h3cli_opts_parse(&h3cli_ping_command, argc, argv, on_option, &r.o);
     if (first == H3CLI_OPTS_HELP)
         return 0;
-    if (first == H3CLI_OPTS_USAGE)
-        return 2;
+    if (first < 0)
+        return -first;
     if (first >= argc)
         return h3cli_opts_fail("ping", "no host given");
     if (first + 1 < argc)

@@ -554,6 +554,20 @@ int quic_generate_self_signed(const char *const *names, size_t name_count,
                               char **cert_pem, size_t *cert_len,
                               char **key_pem, size_t *key_len);
 
+/* Why a client's certificate check failed, to tell the user more than the
+ * TLS alert does (curl's exit codes 60 and 90). */
+typedef enum quic_verify_result {
+    QUIC_VERIFY_OK = 0,
+    QUIC_VERIFY_CHAIN, /* untrusted, expired, badly signed ... */
+    QUIC_VERIFY_NAME,  /* the certificate does not name server_name */
+    QUIC_VERIFY_PIN,   /* the SPKI is not among pinned_pubkey */
+} quic_verify_result;
+
+/* The certificate verification outcome of a client connection so far
+ * (QUIC_VERIFY_OK before the check and for servers). Read it when a
+ * ConnectionTerminated event with a CRYPTO_ERROR arrives. */
+quic_verify_result quic_conn_verify_result(const quic_conn *conn);
+
 /* Packet types a header peek reports. */
 typedef enum quic_header_type {
     QUIC_HEADER_INITIAL = 0,

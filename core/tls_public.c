@@ -4,6 +4,13 @@
 #include "core/quic.h"
 
 #include "core/tls.h"
+/* core/tls.h and core/crypto.h (via conn_internal.h) both define the TLS
+ * suite ids; keep crypto.h's, as core/conn_crypto.c does. */
+#undef QUIC_TLS_AES_128_GCM_SHA256
+#undef QUIC_TLS_AES_256_GCM_SHA384
+#undef QUIC_TLS_CHACHA20_POLY1305_SHA256
+
+#include "core/conn_internal.h"
 
 #include <string.h>
 
@@ -34,4 +41,16 @@ int quic_generate_self_signed(const char *const *names, size_t name_count,
     /* A NULL allocator is libc, so the caller frees with free(). */
     return quic_tls_generate_self_signed(&p, NULL, cert_pem, cert_len, key_pem,
                                          key_len);
+}
+
+quic_verify_result quic_conn_verify_result(const quic_conn *conn) {
+    if (!conn || !conn->tls)
+        return QUIC_VERIFY_OK;
+    switch (quic_tls_verify_result(conn->tls)) {
+    case QUIC_TLS_VERIFY_OK: break;
+    case QUIC_TLS_VERIFY_CHAIN: return QUIC_VERIFY_CHAIN;
+    case QUIC_TLS_VERIFY_NAME: return QUIC_VERIFY_NAME;
+    case QUIC_TLS_VERIFY_PIN: return QUIC_VERIFY_PIN;
+    }
+    return QUIC_VERIFY_OK;
 }

@@ -27,17 +27,17 @@ static void test_h3cli_output_quic_event_handshake(void **state) {
     (void)state;
     quic_event ev = {.type = QUIC_EVENT_HANDSHAKE_COMPLETED};
     ev.u.handshake_completed.alpn_protocol = "h3";
-    CAPTURE(h3cli_output_quic_event(out, false, &ev));
+    CAPTURE(h3cli_output_quic_event(out, false, 0, &ev));
     assert_string_equal(text, "quic handshake_completed alpn=h3 "
                               "early_data_accepted=false "
                               "session_resumed=false\n");
-    CAPTURE(h3cli_output_quic_event(out, true, &ev));
+    CAPTURE(h3cli_output_quic_event(out, true, 0, &ev));
     assert_string_equal(text,
                         "{\"layer\":\"quic\",\"event\":\"handshake_completed\","
                         "\"alpn\":\"h3\",\"early_data_accepted\":false,"
                         "\"session_resumed\":false}\n");
     ev.u.handshake_completed.alpn_protocol = NULL;
-    CAPTURE(h3cli_output_quic_event(out, true, &ev));
+    CAPTURE(h3cli_output_quic_event(out, true, 0, &ev));
     assert_non_null(strstr(text, "\"alpn\":null"));
 }
 
@@ -49,14 +49,14 @@ static void test_h3cli_output_quic_event_terminated(void **state) {
     ev.u.connection_terminated.reason_phrase = "bye \"now\"";
     ev.u.connection_terminated.is_application = true;
     ev.u.connection_terminated.by_peer = true;
-    CAPTURE(h3cli_output_quic_event(out, false, &ev));
+    CAPTURE(h3cli_output_quic_event(out, false, 0, &ev));
     assert_string_equal(text,
                         "quic connection_terminated error_code=0x10c "
                         "error_code_name=H3_REQUEST_CANCELLED frame_type=none "
                         "reason=\"bye \\\"now\\\"\" application=true "
                         "by_peer=true idle_timeout=false "
                         "stateless_reset=false\n");
-    CAPTURE(h3cli_output_quic_event(out, true, &ev));
+    CAPTURE(h3cli_output_quic_event(out, true, 0, &ev));
     assert_string_equal(
         text, "{\"layer\":\"quic\",\"event\":\"connection_terminated\","
               "\"error_code\":268,\"error_code_name\":\"H3_REQUEST_CANCELLED\","
@@ -87,13 +87,13 @@ static void test_h3cli_output_h3_event_headers_escaped(void **state) {
     ev.u.headers_received.count = 2;
     ev.u.headers_received.stream_id = 0;
     ev.u.headers_received.push_id = H3_PUSH_ID_NONE;
-    CAPTURE(h3cli_output_h3_event(out, false, &ev));
+    CAPTURE(h3cli_output_h3_event(out, false, 0, &ev));
     assert_string_equal(text, "h3 headers_received stream_id=0 count=2 "
                               "stream_ended=false\n"
                               "h3 header stream_id=0 name=:status value=200\n"
                               "h3 header stream_id=0 name=x-odd "
                               "value=\"a b\\x01\\xff\\\"\"\n");
-    CAPTURE(h3cli_output_h3_event(out, true, &ev));
+    CAPTURE(h3cli_output_h3_event(out, true, 0, &ev));
     assert_string_equal(
         text, "{\"layer\":\"h3\",\"event\":\"headers_received\","
               "\"stream_id\":0,\"count\":2,\"stream_ended\":false}\n"
@@ -110,7 +110,7 @@ static void test_h3cli_output_h3_event_data_and_reset(void **state) {
     ev.u.data_received.stream_id = 4;
     ev.u.data_received.stream_ended = true;
     ev.u.data_received.push_id = 7;
-    CAPTURE(h3cli_output_h3_event(out, false, &ev));
+    CAPTURE(h3cli_output_h3_event(out, false, 0, &ev));
     assert_string_equal(text, "h3 data_received stream_id=4 length=1234 "
                               "stream_ended=true push_id=7\n");
     h3_event rs = {.type = H3_EVENT_STREAM_RESET};
@@ -118,7 +118,7 @@ static void test_h3cli_output_h3_event_data_and_reset(void **state) {
     rs.u.stream_reset.error_code = H3_MESSAGE_ERROR;
     rs.u.stream_reset.push_id = H3_PUSH_ID_NONE;
     rs.u.stream_reset.local = true;
-    CAPTURE(h3cli_output_h3_event(out, true, &rs));
+    CAPTURE(h3cli_output_h3_event(out, true, 0, &rs));
     assert_string_equal(text, "{\"layer\":\"h3\",\"event\":\"stream_reset\","
                               "\"stream_id\":8,\"error_code\":270,"
                               "\"error_code_name\":\"H3_MESSAGE_ERROR\","

@@ -15,6 +15,7 @@
 #include "pair.h"
 
 #include "core/conn_internal.h"
+#include "core/packet.h"
 
 static const netsim_config clean_link = {.delay = 10 * QUIC_MS};
 
@@ -229,6 +230,115 @@ static void test_pair_handshake_retry_not_authenticated(void **state) {
     pair_cleanup(&p);
 }
 
+/* A session ticket from a first connection resumes the second one
+ * (HandshakeCompleted.session_resumed). */
+typedef struct ticket {
+    uint8_t data[4096];
+    size_t len;
+    int count;
+} ticket;
+
+static void save_ticket(void *user, const uint8_t *t, size_t len) {
+    ticket *tk = user;
+    if (len <= sizeof(tk->data)) {
+        memcpy(tk->data, t, len);
+        tk->len = len;
+    }
+    tk->count++;
+}
+
+static bool resumed;
+static void on_resume_event(pair *p, bool is_client, const quic_event *ev,
+                            void *arg) {
+    (void)p;
+    (void)arg;
+    if (is_client && ev->type == QUIC_EVENT_HANDSHAKE_COMPLETED)
+        resumed = ev->u.handshake_completed.session_resumed;
+}
+
+static bool never(pair *p, void *arg) {
+    (void)p;
+    (void)arg;
+    return false;
+}
+
+static void test_pair_handshake_resumes_with_session_ticket(void **state) {
+    (void)state;
+    static ticket tk;
+    memset(&tk, 0, sizeof(tk));
+    pair p;
+    pair_init(&p, 9, &clean_link, &clean_link);
+    /* tickets are sealed with the server context's key: share it, as a
+     * server does across its connections */
+    quic_tls_context *server_ctx;
+    assert_int_equal(quic_tls_context_new(&server_ctx, &p.server.cfg), 0);
+    p.server.cfg.tls_context = server_ctx;
+    p.client.cfg.session_ticket_sink = save_ticket;
+    p.client.cfg.sink_user = &tk;
+    p.on_event = on_resume_event;
+    assert_int_equal(pair_start(&p), 0);
+    assert_true(pair_run(&p, pair_handshake_done, NULL, 5 * QUIC_S));
+    pair_run(&p, never, NULL, 200 * QUIC_MS); /* NewSessionTicket */
+    assert_false(resumed);
+    assert_true(tk.count >= 1);
+    assert_true(tk.len > 0);
+    pair_cleanup(&p);
+
+    pair_init(&p, 10, &clean_link, &clean_link);
+    p.server.cfg.tls_context = server_ctx;
+    p.client.cfg.session_ticket = tk.data;
+    p.client.cfg.session_ticket_len = tk.len;
+    p.on_event = on_resume_event;
+    assert_int_equal(pair_start(&p), 0);
+    assert_true(pair_run(&p, pair_handshake_done, NULL, 5 * QUIC_S));
+    assert_true(resumed);
+    pair_cleanup(&p);
+    quic_tls_context_free(server_ctx);
+}
+
+/* RFC 9000 §6.2: a Version Negotiation packet listing none of our versions
+ * ends the attempt; one that lists ours, or that does not echo our CIDs,
+ * is ignored. */
+static void test_pair_handshake_version_negotiation(void **state) {
+    (void)state;
+    quic_config cc, sc;
+    pair_default_configs(&cc, &sc);
+    quic_conn *c;
+    assert_int_equal(quic_conn_new(&c, &cc, NULL), 0);
+    quic_addr peer = {16, {2}};
+    assert_int_equal(quic_conn_connect(c, &peer, 0), 0);
+    uint8_t buf[2048], vn[128];
+    quic_datagram d;
+    assert_int_equal(quic_conn_datagrams_to_send(c, 0, buf, sizeof(buf), &d, 1),
+                     1);
+    /* the client's DCID (byte 5 on) and SCID follow the version */
+    const uint8_t *dcid = buf + 6;
+    size_t dcid_len = buf[5];
+    const uint8_t *scid = dcid + dcid_len + 1;
+    size_t scid_len = dcid[dcid_len];
+    uint32_t ours[] = {QUIC_VERSION_1, 0x1a2a3a4a};
+    int n = quic_version_negotiation_write(vn, vn + sizeof(vn), scid, scid_len,
+                                           dcid, dcid_len, ours, 2, 0);
+    assert_true(n > 0);
+    quic_conn_receive_datagram(c, vn, (size_t)n, &peer, 0, QUIC_MS);
+    quic_event ev;
+    assert_false(quic_conn_next_event(c, &ev));
+    uint32_t others[] = {0x1a2a3a4a};
+    n = quic_version_negotiation_write(vn, vn + sizeof(vn), dcid, dcid_len,
+                                       scid, scid_len, others, 1, 0);
+    quic_conn_receive_datagram(c, vn, (size_t)n, &peer, 0, QUIC_MS);
+    assert_false(quic_conn_next_event(c, &ev)); /* CIDs not echoed */
+    n = quic_version_negotiation_write(vn, vn + sizeof(vn), scid, scid_len,
+                                       dcid, dcid_len, others, 1, 0);
+    quic_conn_receive_datagram(c, vn, (size_t)n, &peer, 0, QUIC_MS);
+    assert_true(quic_conn_next_event(c, &ev));
+    assert_int_equal(ev.type, QUIC_EVENT_CONNECTION_TERMINATED);
+    assert_int_equal(ev.u.connection_terminated.error_code,
+                     QUIC_VERSION_NEGOTIATION_ERROR);
+    assert_true(quic_conn_is_closed(c));
+    quic_conn_free(c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pair_handshake_completes_with_alpn),
@@ -240,6 +350,8 @@ int main(void) {
         cmocka_unit_test(test_pair_handshake_verify_off_accepts_self_signed),
         cmocka_unit_test(test_pair_handshake_completes_at_30_percent_loss),
         cmocka_unit_test(test_pair_handshake_after_retry),
+        cmocka_unit_test(test_pair_handshake_resumes_with_session_ticket),
+        cmocka_unit_test(test_pair_handshake_version_negotiation),
         cmocka_unit_test(test_pair_handshake_retry_not_authenticated),
     };
     return cmocka_run_group_tests_name("pair_handshake", tests, NULL, NULL);

@@ -418,6 +418,38 @@ static void test_pair_streams_close_with_reason_server(void **state) {
     pair_cleanup(&p);
 }
 
+/* RFC 9000 §10.3: a datagram that cannot be decrypted but ends in the
+ * server's stateless reset token ends the connection (draining). */
+static void test_pair_streams_stateless_reset(void **state) {
+    (void)state;
+    pair p;
+    seen s;
+    start(&p, &s, 23);
+    handshake(&p);
+    quic_conn *c = p.client.conn;
+    uint8_t dg[40];
+    memset(dg, 0x5a, sizeof(dg));
+    dg[0] = 0x43; /* short header form, fixed bit */
+    memcpy(dg + sizeof(dg) - 16, c->peer_tp.stateless_reset_token, 16);
+    dg[sizeof(dg) - 1] ^= 1; /* a wrong token first: ignored */
+    quic_conn_receive_datagram(c, dg, sizeof(dg), &p.server.addr, 0, p.now);
+    quic_event ev;
+    assert_false(quic_conn_next_event(c, &ev));
+    memset(dg + 1, 0x5a, sizeof(dg) - 17);
+    memcpy(dg + sizeof(dg) - 16, c->peer_tp.stateless_reset_token, 16);
+    quic_conn_receive_datagram(c, dg, sizeof(dg), &p.server.addr, 0, p.now);
+    assert_true(quic_conn_next_event(c, &ev));
+    assert_int_equal(ev.type, QUIC_EVENT_CONNECTION_TERMINATED);
+    assert_true(ev.u.connection_terminated.stateless_reset);
+    assert_true(ev.u.connection_terminated.by_peer);
+    /* draining: nothing is sent any more */
+    uint8_t out[1500];
+    quic_datagram d;
+    assert_int_equal(
+        quic_conn_datagrams_to_send(c, p.now, out, sizeof(out), &d, 1), 0);
+    pair_cleanup(&p);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(
@@ -434,6 +466,7 @@ int main(void) {
         cmocka_unit_test(test_pair_streams_idle_timeout_server_side),
         cmocka_unit_test(test_pair_streams_close_with_reason_client),
         cmocka_unit_test(test_pair_streams_close_with_reason_server),
+        cmocka_unit_test(test_pair_streams_stateless_reset),
     };
     return cmocka_run_group_tests_name("pair_streams", tests, NULL, NULL);
 }

@@ -13,7 +13,10 @@ _h3cli() {
     fi
 
     local global_opts="--help --version -h -V"
-    local commands="help"
+    local commands="get serve ping help"
+    local get_opts="--output --remote-name --output-dir --show-headers --head --verbose --silent --show-error --write-out --events --json --request --header --data --data-binary --user-agent --location --max-redirs --fail --fail-with-body --path-as-is --parallel-max --insecure --cacert --pinnedpubkey --resolve --connect-to --ipv4 --ipv6 --max-time --connect-timeout --cc --http3-only --help -o -O -i -I -v -s -S -w -X -H -d -A -L -f -k -4 -6 -m -h"
+    local serve_opts="--listen --dotfiles --echo --cert --key --max-connections --idle-timeout --workers --quiet --events --json --help -q -h"
+    local ping_opts="--count --interval --timeout --deadline --quiet --timestamps --report-outstanding --numeric --events --json --insecure --cacert --alpn --ipv4 --ipv6 --help -c -i -W -w -q -D -O -n -k -4 -6 -h"
 
     # The first word that is not an option is the subcommand.
     local i cmd=
@@ -24,6 +27,32 @@ _h3cli() {
         esac
     done
 
+    # Arguments of options: files, directories, fixed words, or nothing.
+    case $cmd:$prev in
+        get:-o | get:--output | *:--cacert | serve:--cert | serve:--key)
+            COMPREPLY=($(compgen -f -- "$cur"))
+            return ;;
+        get:--output-dir)
+            COMPREPLY=($(compgen -d -- "$cur"))
+            return ;;
+        get:-X | get:--request)
+            COMPREPLY=($(compgen -W "GET HEAD POST PUT DELETE OPTIONS" -- "$cur"))
+            return ;;
+        get:--cc)
+            COMPREPLY=($(compgen -W "cubic reno" -- "$cur"))
+            return ;;
+        get:-H | get:--header | get:-d | get:--data | get:--data-binary | \
+        get:-w | get:--write-out | get:-A | get:--user-agent | \
+        get:--max-redirs | get:--parallel-max | get:--pinnedpubkey | \
+        get:--resolve | get:--connect-to | get:-m | get:--max-time | \
+        get:--connect-timeout | serve:--listen | serve:--echo | \
+        serve:--max-connections | serve:--idle-timeout | serve:--workers | \
+        ping:-c | ping:--count | ping:-i | ping:--interval | ping:-W | \
+        ping:--timeout | ping:-w | ping:--deadline | ping:--alpn)
+            COMPREPLY=()
+            return ;;
+    esac
+
     case $cmd in
         "")
             if [[ $cur == -* ]]; then
@@ -33,7 +62,28 @@ _h3cli() {
             fi
             ;;
         help)
-            COMPREPLY=()
+            COMPREPLY=($(compgen -W "get serve ping" -- "$cur"))
+            ;;
+        get)
+            if [[ $cur == -* ]]; then
+                COMPREPLY=($(compgen -W "$get_opts" -- "$cur"))
+            else
+                COMPREPLY=($(compgen -W "https://" -- "$cur"))
+            fi
+            ;;
+        serve)
+            if [[ $cur == -* ]]; then
+                COMPREPLY=($(compgen -W "$serve_opts" -- "$cur"))
+            else
+                COMPREPLY=($(compgen -d -- "$cur"))
+            fi
+            ;;
+        ping)
+            if [[ $cur == -* ]]; then
+                COMPREPLY=($(compgen -W "$ping_opts" -- "$cur"))
+            else
+                COMPREPLY=($(compgen -A hostname -- "$cur"))
+            fi
             ;;
     esac
 }

@@ -325,6 +325,7 @@ quic_time quic_conn_get_timer(const quic_conn *conn) {
     t = min_time(t, quic_recovery_timer(&conn->rec));
     t = min_time(t, quic_conn_ack_timer(conn));
     t = min_time(t, quic_conn_pacing_timer(conn));
+    t = min_time(t, quic_conn_key_update_timer(conn));
     return t;
 }
 
@@ -370,6 +371,7 @@ int quic_conn_handle_timer(quic_conn *conn, quic_time now) {
         on_idle_timeout(conn);
         return 0;
     }
+    quic_conn_key_update_handle_timer(conn, now);
     conn_space *app = &conn->spaces[QUIC_PN_SPACE_APPLICATION];
     if (now >= app->ack_deadline) {
         app->ack_immediate = true;

@@ -225,10 +225,11 @@ int quic_conn_send_datagram_frame(quic_conn *conn, const uint8_t *data,
 }
 
 int quic_conn_request_key_update(quic_conn *conn) {
-    (void)conn;
-    /* Key updates (RFC 9001 §6) come with issue 5; until then we neither
-     * initiate one nor pretend to. */
-    return QUIC_ERR_INVALID_STATE;
+    if (!conn)
+        return QUIC_ERR_INVALID_ARGUMENT;
+    if (!is_open(conn))
+        return QUIC_ERR_INVALID_STATE;
+    return quic_conn_initiate_key_update(conn);
 }
 
 int quic_conn_change_connection_id(quic_conn *conn) {

@@ -72,6 +72,7 @@ static void free_level_keys(quic_conn *conn, quic_level level) {
 void quic_conn_teardown_crypto(quic_conn *conn) {
     for (int l = 0; l < QUIC_LEVEL_COUNT; l++)
         free_level_keys(conn, (quic_level)l);
+    quic_conn_key_update_cleanup(conn);
     quic_tls_free(conn->tls);
     conn->tls = NULL;
     if (conn->owns_tls_ctx)

@@ -153,6 +153,8 @@ static int on_ack(quic_conn *conn, quic_pn_space space, const quic_frame *f) {
         return QUIC_ERR_FRAME_ENCODING;
     size_t n_acked;
     quic_recovery_acked(&conn->rec, &n_acked);
+    if (n_acked && space == QUIC_PN_SPACE_APPLICATION)
+        quic_conn_key_update_acked(conn, ack->largest);
     /* RFC 9001 §4.1.2: an acknowledged 1-RTT packet confirms the
      * handshake for a client too. */
     if (n_acked && space == QUIC_PN_SPACE_APPLICATION && conn->is_client &&

@@ -108,6 +108,16 @@ struct quic_conn {
     bool peer_tp_applied;
     quic_tparams local_tp, peer_tp;
 
+    /* 1-RTT key phases (RFC 9001 §6); rx_keys/tx_keys[APPLICATION] hold the
+     * current ones. */
+    quic_keys *rx_next, *rx_prev;
+    bool rx_phase, tx_phase;
+    uint64_t rx_phase_first_pn, tx_phase_first_pn;
+    uint64_t tx_phase_packets;
+    bool key_update_unacked; /* no ACK yet for a packet of tx_phase */
+    uint64_t key_updates;    /* phases we moved to (statistics) */
+    quic_time rx_prev_discard;
+
     /* Connection IDs (RFC 9000 §5.1, §7.3). */
     quic_cid original_dcid; /* the client's first DCID */
     quic_cid initial_dcid;  /* the DCID Initial keys come from */
@@ -268,6 +278,30 @@ void quic_conn_discard_space(quic_conn *conn, quic_pn_space space);
 void quic_conn_confirm_handshake(quic_conn *conn);
 /* The packet-number space of |level|. */
 quic_pn_space quic_conn_level_space(quic_level level);
+
+/* ---- conn_keyupdate.c ---------------------------------------------------- */
+
+/* The read keys for a 1-RTT packet with key phase bit |phase| and packet
+ * number |pn|; |*is_next| when they are the next phase's (a successful open
+ * then means the peer updated: call quic_conn_key_phase_changed). NULL when
+ * the next keys cannot be derived. */
+quic_keys *quic_conn_keys_for_phase(quic_conn *conn, bool phase, uint64_t pn,
+                                    bool *is_next);
+/* The peer's packet |pn| opened with the next phase's keys: rotate, and
+ * follow with our sending keys. Errors: QUIC_ERR_NOMEM, QUIC_ERR_CRYPTO. */
+int quic_conn_key_phase_changed(quic_conn *conn, uint64_t pn, quic_time now);
+/* An ACK in the application space acknowledged up to |largest_acked|. */
+void quic_conn_key_update_acked(quic_conn *conn, uint64_t largest_acked);
+/* Starts a key update. Errors: QUIC_ERR_INVALID_STATE (RFC 9001 §6.1:
+ * handshake not confirmed, previous update not acknowledged or answered),
+ * QUIC_ERR_NOMEM, QUIC_ERR_CRYPTO. */
+int quic_conn_initiate_key_update(quic_conn *conn);
+/* A 1-RTT packet was sent: counts towards key_update_interval. */
+void quic_conn_key_update_on_sent(quic_conn *conn);
+/* When the previous phase's read keys go, and dropping them. */
+quic_time quic_conn_key_update_timer(const quic_conn *conn);
+void quic_conn_key_update_handle_timer(quic_conn *conn, quic_time now);
+void quic_conn_key_update_cleanup(quic_conn *conn);
 
 /* ---- conn_recv.c ----------------------------------------------------------
  */

@@ -161,15 +161,27 @@ static int process_protected(quic_conn *conn, const quic_packet_header *h,
                                               h->pn_offset, &trunc);
     if (pn_len < 0)
         return 1;
-    /* Key updates come with issue 5: a flipped key phase cannot be opened
-     * with these keys and fails authentication below. */
     uint64_t pn = quic_pn_decode(s->largest_rx, trunc, (size_t)pn_len);
     size_t hdr_len = h->pn_offset + (size_t)pn_len;
+    bool next_phase = false;
+    if (!h->is_long) {
+        /* RFC 9001 §6: the key phase bit picks the keys; the header
+         * protection key is the same in every phase. */
+        keys = quic_conn_keys_for_phase(conn, (pkt[0] & 0x04) != 0, pn,
+                                        &next_phase);
+        if (!keys)
+            return 1;
+    }
     int n = quic_packet_open(keys, pkt, h->packet_len, hdr_len, pn);
     if (n < 0)
         return 1; /* failed authentication: dropped (RFC 9001 §5.3) */
     if (pn < s->received.floor || quic_ranges_contains(&s->received, pn))
         return 1; /* a duplicate (RFC 9000 §12.3) */
+    if (next_phase) {
+        int rc = quic_conn_key_phase_changed(conn, pn, now);
+        if (rc == QUIC_ERR_NOMEM)
+            return rc;
+    }
     if (!check_peer_scid(conn, h))
         return 1;
     /* RFC 9000 §17.2, §17.3.1: reserved bits must be zero once unprotected;

@@ -37,7 +37,7 @@ static bool open_packet(quic_conn *conn, conn_pkt_ctx *ctx,
     int hdr;
     if (space == QUIC_PN_SPACE_APPLICATION) {
         hdr = quic_short_header_write(ctx->pos, ctx->end, dcid->data, dcid->len,
-                                      false, false, pn, pn_len);
+                                      false, conn->tx_phase, pn, pn_len);
     } else {
         quic_long_header_fields f;
         memset(&f, 0, sizeof(f));
@@ -133,6 +133,8 @@ static int close_packet(quic_conn *conn, conn_pkt_ctx *ctx, size_t pad_to,
         return rc;
     }
     conn->spaces[ctx->space].next_pn++;
+    if (ctx->space == QUIC_PN_SPACE_APPLICATION)
+        quic_conn_key_update_on_sent(conn);
     ctx->pos = ctx->pkt + len;
     ctx->packets++;
     if (ctx->space == QUIC_PN_SPACE_INITIAL)

@@ -484,10 +484,13 @@ int quic_conn_send_datagram_frame(quic_conn *conn, const uint8_t *data,
 void quic_conn_close(quic_conn *conn, uint64_t error_code,
                      uint64_t frame_type, const char *reason);
 
-/* Initiates a key update (RFC 9001 §6). Not supported by this version
- * (planned with issue 5): always QUIC_ERR_INVALID_STATE, and a peer's key
- * update makes its packets fail authentication (they are dropped, so the
- * connection eventually times out). */
+/* Initiates a key update (RFC 9001 §6): packets sent from now on use the
+ * next key phase. The peer's updates are followed whether or not this is
+ * called; quic_config.key_update_interval starts them periodically. Errors:
+ * QUIC_ERR_INVALID_STATE (the handshake is not confirmed, or no packet of
+ * the current phase was acknowledged yet, or the peer has not answered the
+ * previous update — RFC 9001 §6.1; or the connection is not open),
+ * QUIC_ERR_NOMEM, QUIC_ERR_CRYPTO. */
 int quic_conn_request_key_update(quic_conn *conn);
 
 /* Switches our destination to an unused connection ID of the peer's (from

@@ -57,6 +57,16 @@ PING=$BUILD/quic_ping
   grep -qi 'retry' "$GTLSSERVER_LOG"
 }
 
+@test "quic_ping -k -> gtlsserver: PINGs acknowledged across five key updates" {
+  PEER_VERBOSE=1 gtlsserver_start
+  run -0 ns_client "$PING" -k -c 6 127.0.0.1 "$GTLSSERVER_PORT"
+  [ "$(grep -c '^key update [0-9]' <<< "$output")" -eq 5 ]
+  [ "${lines[-1]}" = "OK: 6/6 pings acknowledged" ]
+  sleep 0.2
+  # ngtcp2 rotated its keys for each of ours
+  [ "$(grep -c 'rotate keys' "$GTLSSERVER_LOG")" -ge 5 ]
+}
+
 @test "quic_ping -> udp_impair (15% loss, reordering, duplication) -> gtlsserver" {
   gtlsserver_start
   impair_start "$GTLSSERVER_PORT" --loss 15 --delay 5 --reorder 10 --dup 5

@@ -6,9 +6,10 @@
  * Not the h3cli ping command: no statistics, no options beyond these.
  *
  * usage: quic_ping [-c COUNT] [-a ALPN] [-t SECONDS] [-C CAFILE [-n NAME]]
- *                  HOST PORT
+ *                  [-k] HOST PORT
  * -C verifies the server's certificate against CAFILE for NAME (default
- * localhost).
+ * localhost); -k starts a key update after each acknowledged PING (when RFC
+ * 9001 §6.1 allows one) and prints "key update N".
  * SSLKEYLOGFILE, when set, receives the NSS key log. */
 #include "core/quic.h"
 
@@ -33,6 +34,8 @@ typedef struct ping_state {
     quic_addr peer;
     int count, sent, acked;
     bool handshake_done, terminated, failed;
+    bool key_update; /* -k: a key update after each acknowledged PING */
+    int key_updates;
     FILE *keylog;
 } ping_state;
 
@@ -110,6 +113,11 @@ static void on_event(ping_state *st, const quic_event *ev) {
         st->acked++;
         printf("ping %llu acknowledged\n",
                (unsigned long long)ev->u.ping_acknowledged.uid);
+        if (st->key_update && st->acked < st->count &&
+            quic_conn_request_key_update(st->conn) == 0) {
+            st->key_updates++;
+            printf("key update %d\n", st->key_updates);
+        }
         send_next_ping(st);
         break;
     case QUIC_EVENT_CONNECTION_TERMINATED:
@@ -182,7 +190,7 @@ static int run(ping_state *st, quic_time deadline) {
 
 static void usage(void) {
     fprintf(stderr, "usage: quic_ping [-c COUNT] [-a ALPN] [-t SECONDS] "
-                    "[-C CAFILE [-n NAME]] HOST PORT\n");
+                    "[-C CAFILE [-n NAME]] [-k] HOST PORT\n");
     exit(2);
 }
 
@@ -192,13 +200,14 @@ int main(int argc, char **argv) {
     st.count = 3;
     const char *alpn = "h3", *ca = NULL, *name = "localhost";
     int seconds = 10, opt;
-    while ((opt = getopt(argc, argv, "c:a:t:C:n:")) != -1) {
+    while ((opt = getopt(argc, argv, "c:a:t:C:n:k")) != -1) {
         switch (opt) {
         case 'c': st.count = atoi(optarg); break;
         case 'a': alpn = optarg; break;
         case 't': seconds = atoi(optarg); break;
         case 'C': ca = optarg; break;
         case 'n': name = optarg; break;
+        case 'k': st.key_update = true; break;
         default: usage();
         }
     }

@@ -96,6 +96,11 @@ static bool stream_fin(pair *p, void *arg) {
 
 static uint8_t big[256 * 1024];
 
+static void fill_big(void) {
+    for (size_t i = 0; i < sizeof(big); i++)
+        big[i] = (uint8_t)(i * 7 + (i >> 9));
+}
+
 /* RFC 9000 §4.1: a receiver that does not read holds the sender at its
  * MAX_STREAM_DATA; the sender says STREAM_DATA_BLOCKED and resumes when
  * the reader catches up. */
@@ -450,7 +455,88 @@ static void test_pair_streams_stateless_reset(void **state) {
     pair_cleanup(&p);
 }
 
+static bool fin_0(pair *p, void *arg) {
+    (void)arg;
+    pair_stream *st = pair_stream_get(&p->server, 0);
+    return st && st->fin;
+}
+
+/* RFC 9001 §6: an update by the client is followed by the server; a second
+ * one waits for an ACK in the new phase; data crosses the change intact. */
+static void test_pair_streams_key_update(void **state) {
+    (void)state;
+    pair p;
+    seen s;
+    start(&p, &s, 24);
+    assert_int_equal(pair_start(&p), 0);
+    /* not before the handshake is confirmed */
+    assert_int_equal(quic_conn_request_key_update(p.client.conn),
+                     QUIC_ERR_INVALID_STATE);
+    assert_true(pair_run(&p, pair_handshake_done, NULL, 5 * QUIC_S));
+    run_for(&p, 100 * QUIC_MS);
+    quic_conn *c = p.client.conn, *sv = p.server.conn;
+    assert_int_equal(quic_conn_request_key_update(c), 0);
+    assert_int_equal(quic_conn_request_key_update(c), QUIC_ERR_INVALID_STATE);
+    assert_int_equal(quic_conn_send_stream_data(c, 0, big, 100000, false), 0);
+    run_for(&p, 300 * QUIC_MS);
+    assert_true(c->tx_phase && c->rx_phase && sv->tx_phase && sv->rx_phase);
+    /* the server has sent only ACKs in the new phase, which nobody
+     * acknowledges: no second update yet (RFC 9001 §6.1) */
+    assert_int_equal(quic_conn_request_key_update(sv), QUIC_ERR_INVALID_STATE);
+    quic_conn_send_ping(sv, 1);
+    run_for(&p, 100 * QUIC_MS);
+    /* the server updates next, the client follows */
+    assert_int_equal(quic_conn_request_key_update(sv), 0);
+    assert_int_equal(
+        quic_conn_send_stream_data(c, 0, big + 100000, 100000, true), 0);
+    assert_true(pair_run(&p, fin_0, NULL, 5 * QUIC_S));
+    quic_conn_send_ping(c, 2); /* the client's answer in phase 0 */
+    run_for(&p, 100 * QUIC_MS);
+    assert_false(c->tx_phase || c->rx_phase || sv->tx_phase || sv->rx_phase);
+    pair_stream *got = pair_stream_get(&p.server, 0);
+    assert_int_equal(got->len, 200000);
+    assert_memory_equal(got->data, big, 200000);
+    assert_false(p.client.terminated || p.server.terminated);
+    pair_cleanup(&p);
+}
+
+/* quic_config.key_update_interval: periodic updates during a lossy,
+ * reordering transfer; old-phase packets arriving late still open. */
+static void test_pair_streams_periodic_key_updates_under_loss(void **state) {
+    (void)state;
+    netsim_config lossy = link_cfg;
+    lossy.loss = 0.05;
+    lossy.reorder = 0.1;
+    lossy.reorder_delay = 15 * QUIC_MS;
+    lossy.rate_bps = 50000000;
+    for (uint64_t seed = 50; seed < 55; seed++) {
+        pair p;
+        seen s;
+        memset(&s, 0, sizeof(s));
+        pair_init(&p, seed, &lossy, &lossy);
+        p.on_event = on_event;
+        p.arg = &s;
+        p.client.cfg.key_update_interval = 40;
+        p.server.cfg.key_update_interval = 55;
+        handshake(&p);
+        quic_conn_send_stream_data(p.client.conn, 0, big, sizeof(big), true);
+        bool ok = pair_run(&p, fin_0, NULL, 60 * QUIC_S);
+        if (!ok)
+            pair_print_seed(&p);
+        assert_true(ok);
+        assert_false(p.client.terminated || p.server.terminated);
+        pair_stream *got = pair_stream_get(&p.server, 0);
+        assert_int_equal(got->len, sizeof(big));
+        assert_memory_equal(got->data, big, sizeof(big));
+        /* ~200 client packets: several updates from each side */
+        assert_true(p.client.conn->key_updates >= 3);
+        assert_true(p.server.conn->key_updates >= 2);
+        pair_cleanup(&p);
+    }
+}
+
 int main(void) {
+    fill_big();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(
             test_pair_streams_blocked_by_max_stream_data_then_resumed),
@@ -467,6 +553,8 @@ int main(void) {
         cmocka_unit_test(test_pair_streams_close_with_reason_client),
         cmocka_unit_test(test_pair_streams_close_with_reason_server),
         cmocka_unit_test(test_pair_streams_stateless_reset),
+        cmocka_unit_test(test_pair_streams_key_update),
+        cmocka_unit_test(test_pair_streams_periodic_key_updates_under_loss),
     };
     return cmocka_run_group_tests_name("pair_streams", tests, NULL, NULL);
 }

@@ -535,6 +535,45 @@ static void test_pair_streams_periodic_key_updates_under_loss(void **state) {
     }
 }
 
+static int cid_events[2][2]; /* [is_client][issued, retired] */
+static void on_cid_event(pair *p, bool is_client, const quic_event *ev,
+                         void *arg) {
+    on_event(p, is_client, ev, arg);
+    if (ev->type == QUIC_EVENT_CONNECTION_ID_ISSUED)
+        cid_events[is_client][0]++;
+    if (ev->type == QUIC_EVENT_CONNECTION_ID_RETIRED)
+        cid_events[is_client][1]++;
+}
+
+/* RFC 9000 §5.1: the client moves to another of the server's connection
+ * IDs and retires the old one; the server replaces it. */
+static void test_pair_streams_change_connection_id(void **state) {
+    (void)state;
+    pair p;
+    seen s;
+    memset(cid_events, 0, sizeof(cid_events));
+    start(&p, &s, 25);
+    p.on_event = on_cid_event;
+    handshake(&p);
+    run_for(&p, 100 * QUIC_MS);
+    /* each side gave the other active_connection_id_limit - 1 more IDs */
+    assert_int_equal(cid_events[0][0], 3);
+    assert_int_equal(cid_events[1][0], 3);
+    quic_conn *c = p.client.conn;
+    quic_cid before = *quic_peer_cids_current(&c->peer_cids);
+    assert_int_equal(quic_conn_change_connection_id(c), 0);
+    quic_cid after = *quic_peer_cids_current(&c->peer_cids);
+    assert_false(before.len == after.len &&
+                 memcmp(before.data, after.data, before.len) == 0);
+    assert_int_equal(quic_conn_send_stream_data(c, 0, big, 50000, true), 0);
+    assert_true(pair_run(&p, fin_0, NULL, 5 * QUIC_S));
+    run_for(&p, 100 * QUIC_MS);
+    assert_int_equal(cid_events[0][1], 1); /* the server saw the retirement */
+    assert_int_equal(cid_events[0][0], 4); /* and issued a replacement */
+    assert_int_equal(pair_stream_get(&p.server, 0)->len, 50000);
+    pair_cleanup(&p);
+}
+
 int main(void) {
     fill_big();
     const struct CMUnitTest tests[] = {
@@ -555,6 +594,7 @@ int main(void) {
         cmocka_unit_test(test_pair_streams_stateless_reset),
         cmocka_unit_test(test_pair_streams_key_update),
         cmocka_unit_test(test_pair_streams_periodic_key_updates_under_loss),
+        cmocka_unit_test(test_pair_streams_change_connection_id),
     };
     return cmocka_run_group_tests_name("pair_streams", tests, NULL, NULL);
 }

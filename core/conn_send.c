@@ -229,6 +229,14 @@ static int build_datagram(quic_conn *conn, uint8_t *start, size_t size,
     return (int)(ctx.pos - ctx.start);
 }
 
+/* RFC 9002 §7.8: nothing left to send while the window still had room
+ * means the application, not the network, limits the sender: the window
+ * must not grow on the acknowledgements of such a flight. */
+static void note_app_limited(quic_conn *conn) {
+    bool room = quic_cc_can_send(conn->cc, conn->rec.bytes_in_flight);
+    quic_recovery_set_app_limited(&conn->rec, room && !conn->pacing_blocked);
+}
+
 int quic_conn_build_datagrams(quic_conn *conn, quic_time now, uint8_t *buf,
                               size_t cap, quic_datagram *out, size_t max) {
     size_t off = 0, n = 0, size = conn->max_dgram;
@@ -241,14 +249,17 @@ int quic_conn_build_datagrams(quic_conn *conn, quic_time now, uint8_t *buf,
     while (n < max && cap - off >= size) {
         size_t allowed = amplification_allowance(conn);
         size_t want = size < allowed ? size : allowed;
-        quic_recovery_set_amplification_limited(&conn->rec, want < 64, now);
+        if (!conn->address_validated)
+            quic_recovery_set_amplification_limited(&conn->rec, want < 64, now);
         if (want < 64)
             break;
         int len = build_datagram(conn, buf + off, want, now);
         if (len < 0)
             return len;
-        if (len == 0)
+        if (len == 0) {
+            note_app_limited(conn);
             break;
+        }
         out[n].offset = off;
         out[n].len = (size_t)len;
         out[n].peer = conn->peer_addr;

@@ -246,14 +246,23 @@ typedef enum quic_event_type {
 
 /* One event. Pointers inside stay valid until the next call of
  * quic_conn_next_event, quic_conn_receive_datagram, quic_conn_handle_timer
- * or quic_conn_free on the same connection (not until sends). */
+ * or quic_conn_free on the same connection (not until sends); ALPN strings
+ * until quic_conn_free. Order: ProtocolNegotiated then HandshakeCompleted
+ * (with ConnectionIdIssued for the spare IDs we hand out); stream data in
+ * stream order; ConnectionTerminated once, last of what caused it. */
 typedef struct quic_event {
     quic_event_type type;
     union {
         struct {
             uint64_t error_code;
-            uint64_t frame_type; /* QUIC_FRAME_TYPE_NONE if none */
-            const char *reason_phrase; /* NUL-terminated, may be "" */
+            /* The frame type a transport close names (0: unknown);
+             * QUIC_FRAME_TYPE_NONE for an application close and when no
+             * CONNECTION_CLOSE was involved (idle timeout, stateless reset,
+             * version negotiation). */
+            uint64_t frame_type;
+            /* NUL-terminated, may be ""; a peer's reason is cut at 255
+             * bytes. */
+            const char *reason_phrase;
             bool is_application; /* application close (0x1d) */
             bool by_peer;        /* closed by the peer, not by us */
             bool idle_timeout;   /* ended by the idle timeout */
@@ -272,7 +281,11 @@ typedef struct quic_event {
             uint64_t stream_id;
         } stop_sending_received;
         struct {
-            const uint8_t *data; /* points into the stream's buffer */
+            /* The next in-order bytes, pointing into the stream's buffer
+             * (no copy); |len| may be 0 with |end_stream| when the FIN
+             * comes alone. The bytes count as read, and their flow-control
+             * credit goes back to the peer, when the borrow ends. */
+            const uint8_t *data;
             size_t len;
             bool end_stream;
             uint64_t stream_id;

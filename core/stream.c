@@ -23,8 +23,10 @@ int quic_streams_init(quic_streams *ss, const quic_allocator *alloc,
     ss->buckets = quic_mem_calloc(alloc, ss->nbuckets, sizeof(*ss->buckets));
     if (!ss->buckets)
         return QUIC_ERR_NOMEM;
-    for (int t = 0; t < 2; t++)
+    for (int t = 0; t < 2; t++) {
         ss->remote_max[t] = limits->max_streams[t];
+        quic_ranges_init(&ss->closed[t], alloc, 0);
+    }
     return 0;
 }
 
@@ -44,6 +46,8 @@ void quic_streams_cleanup(quic_streams *ss) {
         }
     }
     quic_mem_free(ss->alloc, ss->buckets);
+    quic_ranges_cleanup(&ss->closed[0]);
+    quic_ranges_cleanup(&ss->closed[1]);
     memset(ss, 0, sizeof(*ss));
 }
 
@@ -200,19 +204,15 @@ int quic_streams_get_for_frame(quic_streams *ss, uint64_t id, bool need_send,
         return QUIC_ERR_STREAM_STATE;
     if (idx >= ss->remote_max[t])
         return QUIC_ERR_STREAM_LIMIT;
-    if (idx < ss->remote_opened[t]) {
-        *out = quic_streams_find(ss, id);
+    if ((*out = quic_streams_find(ss, id)) != NULL ||
+        quic_ranges_contains(&ss->closed[t], idx))
         return 0;
-    }
-    /* RFC 9000 §3.2: lower-numbered streams of the type open too. */
-    for (uint64_t i = ss->remote_opened[t]; i <= idx; i++) {
-        uint64_t sid = i << 2 | (id & 3u);
-        quic_stream *st = stream_new(ss, sid);
-        if (!st)
-            return QUIC_ERR_NOMEM;
-        ss->remote_opened[t] = i + 1;
-        *out = st;
-    }
+    /* New, or opened implicitly by a higher ID (RFC 9000 §3.2) and named
+     * for the first time now. */
+    if ((*out = stream_new(ss, id)) == NULL)
+        return QUIC_ERR_NOMEM;
+    if (idx >= ss->remote_opened[t])
+        ss->remote_opened[t] = idx + 1;
     return 0;
 }
 
@@ -240,6 +240,9 @@ bool quic_streams_release_if_done(quic_streams *ss, quic_stream *st) {
     ss->count--;
     if (!quic_streams_is_local(ss, st->id)) {
         int t = QUIC_STREAM_TYPE(st->id);
+        uint64_t idx = st->id >> 2;
+        /* Out of memory here only means a late frame could reopen it. */
+        quic_ranges_add(&ss->closed[t], idx, idx + 1);
         ss->remote_closed[t]++;
         quic_streams_update_max(ss, t);
     }

@@ -10,6 +10,7 @@
 
 #include "core/quic.h"
 #include "core/flowctl.h"
+#include "core/ranges.h"
 #include "core/rob.h"
 #include "core/sendbuf.h"
 
@@ -97,8 +98,12 @@ typedef struct quic_streams {
     uint64_t local_opened[2], local_max[2], local_blocked_at[2];
     bool local_blocked_pending[2];
     /* The peer's streams: IDs opened (implicitly too), the limit we
-     * advertised, streams closed since (each allows one more). */
+     * advertised, streams closed since (each allows one more). A stream
+     * opened implicitly (RFC 9000 §3.2) gets memory only when a frame names
+     * it; |closed| tells a freed one (whose frames are ignored) from one
+     * that was never used. */
     uint64_t remote_opened[2], remote_max[2], remote_closed[2];
+    quic_ranges closed[2]; /* stream indices (ID >> 2) */
     bool max_streams_pending[2];
 
     /* The peer's initial_max_stream_data_* transport parameters, named
@@ -139,9 +144,10 @@ uint64_t quic_streams_next_local(const quic_streams *ss, bool uni,
  * QUIC_ERR_INVALID_STATE (our stream already closed), QUIC_ERR_NOMEM. */
 int quic_streams_get_for_send(quic_streams *ss, uint64_t id, quic_stream **out);
 
-/* The stream a frame of |frame_type| received from the peer names,
- * creating the peer's streams up to |id| (RFC 9000 §3.2). |*out| is NULL
- * for a stream already closed (the frame is ignored). |need_send| /
+/* The stream a frame received from the peer names, created when it is the
+ * peer's and new (the lower IDs it opens implicitly, RFC 9000 §3.2, are
+ * created when a frame names them). |*out| is NULL for a stream already
+ * closed (the frame is ignored). |need_send| /
  * |need_recv|: the frame concerns that part (RFC 9000 §19: e.g. STREAM
  * needs a receiving part). Errors: QUIC_ERR_STREAM_LIMIT (beyond our
  * MAX_STREAMS), QUIC_ERR_STREAM_STATE (our stream not yet opened, or a part

@@ -92,12 +92,16 @@ static void test_quic_streams_get_for_frame_rules(void **state) {
     quic_streams ss;
     quic_stream *st;
     table(&ss, false); /* a server: the peer opens 0, 4, … and 2, 6, … */
-    /* RFC 9000 §3.2: stream 8 opens 0 and 4 too */
+    /* RFC 9000 §3.2: stream 8 opens 0 and 4 too; they get memory when a
+     * frame names them */
     assert_int_equal(quic_streams_get_for_frame(&ss, 8, false, true, &st), 0);
     assert_non_null(st);
     assert_int_equal(st->id, 8);
-    assert_non_null(quic_streams_find(&ss, 0));
-    assert_non_null(quic_streams_find(&ss, 4));
+    assert_int_equal(ss.remote_opened[0], 3);
+    assert_int_equal(ss.count, 1);
+    assert_int_equal(quic_streams_get_for_frame(&ss, 4, false, true, &st), 0);
+    assert_non_null(st);
+    assert_int_equal(st->id, 4);
     assert_int_equal(ss.remote_opened[0], 3);
     /* §4.6: beyond our limit of 4 bidi streams */
     assert_int_equal(quic_streams_get_for_frame(&ss, 16, false, true, &st),
@@ -273,6 +277,9 @@ static void test_quic_streams_release_raises_max_streams(void **state) {
         assert_int_equal(ss.remote_max[1], id == 2 ? 3 : 4);
     }
     assert_true(ss.max_streams_pending[1]);
+    /* frames for a closed stream are ignored, not a new stream */
+    assert_int_equal(quic_streams_get_for_frame(&ss, 2, false, true, &st), 0);
+    assert_null(st);
     quic_streams_cleanup(&ss);
 }
 
@@ -282,8 +289,13 @@ static void test_quic_streams_find_many(void **state) {
     quic_stream *st;
     quic_streams_limits lim = {{2000, 2000}, 1000, 1000};
     assert_int_equal(quic_streams_init(&ss, &alloc, false, &lim), 0);
+    /* the highest ID first: nothing is allocated for the 1999 below it */
     assert_int_equal(
         quic_streams_get_for_frame(&ss, 4 * 1999, false, true, &st), 0);
+    assert_int_equal(ss.count, 1);
+    for (uint64_t i = 0; i < 1999; i++)
+        assert_int_equal(
+            quic_streams_get_for_frame(&ss, 4 * i, false, true, &st), 0);
     assert_int_equal(ss.count, 2000);
     for (uint64_t i = 0; i < 2000; i++)
         assert_int_equal(quic_streams_find(&ss, 4 * i)->id, 4 * i);

@@ -380,6 +380,43 @@ static void test_pair_handshake_version_negotiation(void **state) {
     quic_conn_free(c);
 }
 
+typedef struct amp {
+    int client_datagrams;
+    size_t server_bytes;
+} amp;
+
+/* Lets only the client's first datagram through and counts the server's
+ * bytes. */
+static bool one_client_datagram(pair *p, bool from_client, uint8_t *data,
+                                size_t *len, size_t cap, void *arg) {
+    (void)p;
+    (void)data;
+    (void)cap;
+    amp *a = arg;
+    if (from_client)
+        return a->client_datagrams++ == 0;
+    a->server_bytes += *len;
+    return true;
+}
+
+/* RFC 9000 §8.1: before the client's address is validated the server sends
+ * at most three times what it received, PTO probes included. */
+static void test_pair_handshake_server_amplification_limit(void **state) {
+    (void)state;
+    pair p;
+    amp a;
+    memset(&a, 0, sizeof(a));
+    pair_init(&p, 11, &clean_link, &clean_link);
+    p.tamper = one_client_datagram;
+    p.arg = &a;
+    assert_int_equal(pair_start(&p), 0);
+    pair_run(&p, never, NULL, 10 * QUIC_S);
+    assert_int_equal(a.client_datagrams > 1, true); /* the client retried */
+    assert_true(a.server_bytes > 1200);             /* the server answered */
+    assert_int_equal(a.server_bytes, 3 * 1200);     /* up to the limit */
+    pair_cleanup(&p);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pair_handshake_completes_with_alpn),
@@ -393,6 +430,7 @@ int main(void) {
         cmocka_unit_test(test_pair_handshake_after_retry),
         cmocka_unit_test(test_pair_handshake_resumes_with_session_ticket),
         cmocka_unit_test(test_pair_handshake_version_negotiation),
+        cmocka_unit_test(test_pair_handshake_server_amplification_limit),
         cmocka_unit_test(test_pair_handshake_retry_not_authenticated),
     };
     return cmocka_run_group_tests_name("pair_handshake", tests, NULL, NULL);

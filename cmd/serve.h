@@ -61,7 +61,11 @@ struct serve_conn {
     h3_conn *h3;
     uint64_t id; /* 1, 2, ... for --events lines */
     char peer_text[64];
-    serve_req *reqs;   /* requests with a response in progress */
+    serve_req *reqs; /* requests with a response in progress */
+    /* Streams whose response is all queued but maybe not yet delivered:
+     * a graceful shutdown waits for them. */
+    uint64_t *draining;
+    size_t n_draining, cap_draining;
     bool goaway_final; /* H3_GOAWAY_AUTO sent */
 };
 
@@ -118,6 +122,8 @@ void serve_req_reset(serve_conn *c, uint64_t stream_id, uint64_t code);
 /* Queues more file data on every response of |c| while its send buffer
  * has room (called before each flush). */
 void serve_req_pump(serve_conn *c);
+/* True while a response of |c| is queued but not yet all acknowledged. */
+bool serve_conn_draining(serve_conn *c);
 /* Frees every request of |c| (connection end). */
 void serve_reqs_free(serve_conn *c);
 /* Frees the chunk pool. */

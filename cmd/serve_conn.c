@@ -97,11 +97,8 @@ static void on_quic_event(h3cli_loop_conn *lc, const quic_event *ev,
 static void maybe_close_idle(serve_conn *c) {
     if (!c->srv->shutting_down || quic_conn_is_closed(c->quic))
         return;
-    if (c->h3 && (h3_conn_open_request_count(c->h3) > 0 || c->reqs))
-        return;
-    quic_conn_stats st;
-    quic_conn_get_stats(c->quic, &st);
-    if (st.bytes_in_flight > 0 && c->h3)
+    if (c->h3 && (h3_conn_open_request_count(c->h3) > 0 || c->reqs ||
+                  serve_conn_draining(c)))
         return;
     quic_conn_close(c->quic, H3_NO_ERROR, QUIC_FRAME_TYPE_NONE, NULL);
 }
@@ -120,6 +117,7 @@ static void free_conn(serve_conn *c) {
     h3cli_demux_remove_value(&srv->demux, c);
     h3_conn_free(c->h3);
     quic_conn_free(c->quic);
+    free(c->draining);
     if (c->prev)
         c->prev->next = c->next;
     else

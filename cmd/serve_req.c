@@ -161,8 +161,33 @@ static void free_req(serve_req *r) {
     free(r);
 }
 
+/* Remembers a stream whose response is queued to the end, so that a
+ * graceful shutdown does not close before it is delivered. */
+static void note_draining(serve_conn *c, uint64_t stream_id) {
+    if (c->n_draining == c->cap_draining) {
+        size_t cap = c->cap_draining ? 2 * c->cap_draining : 16;
+        uint64_t *d = realloc(c->draining, cap * sizeof(*d));
+        if (!d)
+            return;
+        c->draining = d;
+        c->cap_draining = cap;
+    }
+    c->draining[c->n_draining++] = stream_id;
+}
+
+bool serve_conn_draining(serve_conn *c) {
+    size_t k = 0;
+    for (size_t i = 0; i < c->n_draining; i++)
+        if (quic_conn_stream_send_buffered(c->quic, c->draining[i]) > 0)
+            c->draining[k++] = c->draining[i];
+    c->n_draining = k;
+    return k > 0;
+}
+
 /* The response is complete (FIN queued) or abandoned. */
 static void finish_req(serve_req *r, const char *outcome) {
+    if (r->fin_sent)
+        note_draining(r->conn, r->stream_id);
     log_req(r, outcome);
     free_req(r);
 }

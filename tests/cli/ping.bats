@@ -58,9 +58,11 @@ setup_file() {
 }
 
 teardown_file() {
-  stop_server main
-  stop_server certs
-  kill "$(cat "$BATS_FILE_TMPDIR/silent.pid" 2>/dev/null)" 2>/dev/null || true
+  local f
+  for f in "$BATS_FILE_TMPDIR"/*.pid; do
+    [ -e "$f" ] && kill "$(cat "$f")" 2>/dev/null
+  done
+  true
 }
 
 rtt='[0-9]+(\.[0-9]{1,3})?'

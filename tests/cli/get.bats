@@ -1,0 +1,418 @@
+#!/usr/bin/env bats
+# h3cli get against h3cli serve on loopback: curl's outputs (-i, -I, -o,
+# -O, -w, -v, --events), request options (-H, -A, -X, -d, -L, -f), TLS
+# options, every exit code of the man page, and bad input of every kind.
+load helpers
+
+start_server() { # name args...
+  local name=$1 out
+  shift
+  out=$BATS_FILE_TMPDIR/$name.out
+  "$H3CLI" serve --listen 127.0.0.1:0 "$@" >"$out" 2>"$BATS_FILE_TMPDIR/$name.err" 3>&- &
+  echo $! >"$BATS_FILE_TMPDIR/$name.pid"
+  for _ in $(seq 100); do
+    [ -s "$out" ] && break
+    sleep 0.05
+  done
+  sed -n '1s/^listening on https:\/\/127\.0\.0\.1:\([0-9]*\)\/ .*/\1/p' "$out"
+}
+
+setup_file() {
+  site=$BATS_FILE_TMPDIR/site
+  mkdir -p "$site/dir" "$site/a" "$site/out"
+  printf 'hello world\n' >"$site/hello.txt"
+  printf 'second\n' >"$site/dir/second.txt"
+  printf 'one\n' >"$site/a/one.txt"
+  head -c 2000000 /dev/urandom >"$site/big.bin"
+  printf 'x\0y' >"$site/nul.bin"
+  PORT=$(start_server main --echo /echo "$site")
+  CPORT=$(start_server certs --cert "$REPO/tests/certs/server.pem" \
+    --key "$REPO/tests/certs/server.key" "$site")
+  PIN=$(sed -n 's/^pin //p' "$BATS_FILE_TMPDIR/main.out")
+  python3 -c 'import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1], flush=True)
+time.sleep(120)' >"$BATS_FILE_TMPDIR/silent.port" 3>&- &
+  echo $! >"$BATS_FILE_TMPDIR/silent.pid"
+  for _ in $(seq 100); do [ -s "$BATS_FILE_TMPDIR/silent.port" ] && break; sleep 0.05; done
+  SILENT=$(cat "$BATS_FILE_TMPDIR/silent.port")
+  FREE=$(python3 -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])')
+  export PORT CPORT PIN SILENT FREE SITE=$site
+  [ -n "$PORT" ] && [ -n "$CPORT" ] && [ -n "$SILENT" ]
+}
+
+teardown_file() {
+  local f
+  for f in "$BATS_FILE_TMPDIR"/*.pid; do
+    [ -e "$f" ] && kill "$(cat "$f")" 2>/dev/null
+  done
+  true
+}
+
+U() { echo "https://127.0.0.1:$PORT$1"; }
+
+@test "the body goes to stdout and nothing else" {
+  run --separate-stderr "$H3CLI" get -k "$(U /hello.txt)"
+  [ "$status" -eq 0 ]
+  [ "$output" = "hello world" ]
+  [ -z "$stderr" ]
+}
+
+@test "-i: HTTP/3 status line with a trailing space, CRLF lines, then the body" {
+  run "$H3CLI" get -k -i "$(U /hello.txt)"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = $'HTTP/3 200 \r' ]
+  [ "${lines[1]}" = $'server: h3cli/0.1.0\r' ]
+  [[ "$output" == *$'content-length: 12\r\naccept-ranges: bytes\r\n\r\nhello world' ]]
+  run "$H3CLI" get -k --include "$(U /hello.txt)"
+  [ "${lines[0]}" = $'HTTP/3 200 \r' ]
+  run "$H3CLI" get -k -i --no-show-headers "$(U /hello.txt)"
+  [ "$output" = "hello world" ]
+}
+
+@test "-I: HEAD, the head only" {
+  run "$H3CLI" get -k -I "$(U /hello.txt)"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = $'HTTP/3 200 \r' ]
+  [[ "$output" == *$'content-length: 12\r\n'* ]]
+  [[ "$output" != *"hello world"* ]]
+}
+
+@test "-o FILE, -o -, -O, --output-dir" {
+  cd "$BATS_TEST_TMPDIR"
+  run "$H3CLI" get -k -o f.txt "$(U /hello.txt)"
+  [ "$status" -eq 0 ]
+  [ -z "$output" ]
+  [ "$(cat f.txt)" = "hello world" ]
+  run "$H3CLI" get -k -o - "$(U /hello.txt)"
+  [ "$output" = "hello world" ]
+  run "$H3CLI" get -k -O "$(U /dir/second.txt)"
+  [ "$(cat second.txt)" = "second" ]
+  mkdir d
+  run "$H3CLI" get -k --output-dir d -O "$(U /hello.txt)" -o x.txt "$(U /dir/second.txt)"
+  [ "$status" -eq 0 ]
+  [ "$(cat d/hello.txt)" = "hello world" ]
+  [ "$(cat d/x.txt)" = "second" ]
+}
+
+@test "-o and -O that cannot be written: exit 23" {
+  run --separate-stderr "$H3CLI" get -k -o /nonexistent/dir/f "$(U /hello.txt)"
+  [ "$status" -eq 23 ]
+  [ "$stderr" = "h3cli: (23) Failed to open the file /nonexistent/dir/f: No such file or directory" ]
+  cd "$BATS_TEST_TMPDIR"
+  run --separate-stderr "$H3CLI" get -k -O "$(U /dir/)"
+  [ "$status" -eq 23 ]
+  [ "$stderr" = "h3cli: (23) Remote file name has no length" ]
+  if [ -w /dev/full ]; then
+    run --separate-stderr "$H3CLI" get -k -o /dev/full "$(U /big.bin)"
+    [ "$status" -eq 23 ]
+  fi
+}
+
+@test "several URLs: one connection, outputs in URL order" {
+  run --separate-stderr "$H3CLI" get -k -v "$(U /big.bin)" "$(U /hello.txt)" "$(U /dir/second.txt)" -o /dev/null
+  [ "$status" -eq 0 ]
+  [ "$output" = $'hello world\nsecond' ]
+  [ "$(grep -c '^\* QUIC handshake done' <<<"$stderr")" -eq 1 ]
+  run "$H3CLI" get -k --parallel-max 1 "$(U /hello.txt)" "$(U /dir/second.txt)" "$(U /a/one.txt)"
+  [ "$output" = $'hello world\nsecond\none' ]
+  # Another origin gets its own connection.
+  run --separate-stderr "$H3CLI" get -k -v "$(U /hello.txt)" "https://localhost:$CPORT/a/one.txt"
+  [ "$output" = $'hello world\none' ]
+  [ "$(grep -c '^\* QUIC handshake done' <<<"$stderr")" -eq 2 ]
+}
+
+@test "a 2 MB body arrives intact, with --cc reno too" {
+  run "$H3CLI" get -k -o "$BATS_TEST_TMPDIR/b" "$(U /big.bin)"
+  [ "$status" -eq 0 ]
+  cmp "$SITE/big.bin" "$BATS_TEST_TMPDIR/b"
+  run "$H3CLI" get -k --cc reno -o "$BATS_TEST_TMPDIR/c" "$(U /big.bin)"
+  [ "$status" -eq 0 ]
+  cmp "$SITE/big.bin" "$BATS_TEST_TMPDIR/c"
+}
+
+@test "-v: * info, > request and < response lines on stderr" {
+  run --separate-stderr "$H3CLI" get -k -v "$(U /hello.txt)"
+  [ "$status" -eq 0 ]
+  [ "$output" = "hello world" ]
+  [[ "$stderr" == *"* Host 127.0.0.1:$PORT was resolved."* ]]
+  [[ "$stderr" == *"* IPv4: 127.0.0.1"* ]]
+  [[ "$stderr" =~ \*\ QUIC\ handshake\ done\ in\ [0-9.]+\ ms:\ QUIC\ v1,\ TLS_AES_128_GCM_SHA256,\ ALPN\ h3 ]]
+  [[ "$stderr" == *"> GET /hello.txt HTTP/3
+> host: 127.0.0.1:$PORT
+> user-agent: h3cli/0.1.0
+> accept: */*
+>
+< HTTP/3 200 "* ]]
+  [[ "$stderr" == *"< content-length: 12"* ]]
+}
+
+@test "-H adds, replaces and removes fields; -A sets the user-agent" {
+  run --separate-stderr "$H3CLI" get -k -v -o /dev/null -H 'X-Custom: a b' \
+    -H 'Accept: text/plain' -H 'user-agent:' -H 'x-empty;' -H 'Connection: close' \
+    -H 'Host: example.com' "$(U /hello.txt)"
+  [ "$status" -eq 0 ]
+  [[ "$stderr" == *"> host: example.com
+> x-custom: a b
+> accept: text/plain
+> x-empty: 
+>"* ]]
+  [[ "$stderr" != *"> user-agent"* ]]
+  [[ "$stderr" != *"> connection"* ]]
+  run --separate-stderr "$H3CLI" get -k -v -o /dev/null -A 'me/1.0' "$(U /hello.txt)"
+  [[ "$stderr" == *"> user-agent: me/1.0"* ]]
+  printf 'x-from-file: 1\nx-second: 2\n' >"$BATS_TEST_TMPDIR/h"
+  run --separate-stderr "$H3CLI" get -k -v -o /dev/null -H "@$BATS_TEST_TMPDIR/h" "$(U /hello.txt)"
+  [[ "$stderr" == *"> x-from-file: 1
+> x-second: 2"* ]]
+}
+
+@test "-d, --data-binary, @file, @-: POST bodies; -X sets the method" {
+  run "$H3CLI" get -k -d 'a=1' -d 'b=2' "$(U /echo)"
+  [ "$output" = "a=1&b=2" ]
+  printf 'line1\r\nline2\n' >"$BATS_TEST_TMPDIR/d"
+  run "$H3CLI" get -k -d "@$BATS_TEST_TMPDIR/d" "$(U /echo)"
+  [ "$output" = "line1line2" ]
+  run "$H3CLI" get -k --data-binary "@$BATS_TEST_TMPDIR/d" -o "$BATS_TEST_TMPDIR/back" "$(U /echo)"
+  cmp "$BATS_TEST_TMPDIR/d" "$BATS_TEST_TMPDIR/back"
+  run bash -c "printf stdin | '$H3CLI' get -k -d @- '$(U /echo)'"
+  [ "$output" = "stdin" ]
+  run --separate-stderr "$H3CLI" get -k -v -X PUT -d x -H 'content-type: text/x' -w ' %header{content-type}' "$(U /echo)"
+  [ "$output" = "x text/x" ]
+  [[ "$stderr" == *"> PUT /echo HTTP/3"* ]]
+  [[ "$stderr" == *"> content-length: 1"* ]]
+}
+
+@test "-L follows redirects, --max-redirs limits them (exit 47)" {
+  run "$H3CLI" get -k -w '%{http_code}' "$(U /dir)"
+  [ "$output" = $'301 Moved Permanently\n301' ]
+  run "$H3CLI" get -k -L -w '%{http_code} %{url_effective}' -o /dev/null "$(U /dir)"
+  [ "$status" -eq 0 ]
+  [ "$output" = "200 https://127.0.0.1:$PORT/dir/" ]
+  run --separate-stderr "$H3CLI" get -k -L --max-redirs 0 "$(U /dir)"
+  [ "$status" -eq 47 ]
+  [ "$stderr" = "h3cli: (47) Maximum (0) redirects followed" ]
+  run "$H3CLI" get -k -L --no-location -w '%{http_code}' -o /dev/null "$(U /dir)"
+  [ "$output" = "301" ]
+}
+
+@test "-f: exit 22 without the body; --fail-with-body: with it" {
+  run --separate-stderr "$H3CLI" get -k -f "$(U /missing)"
+  [ "$status" -eq 22 ]
+  [ -z "$output" ]
+  [ "$stderr" = "h3cli: (22) The requested URL returned error: 404" ]
+  run --separate-stderr "$H3CLI" get -k --fail-with-body "$(U /missing)"
+  [ "$status" -eq 22 ]
+  [ "$output" = "404 Not Found" ]
+  run "$H3CLI" get -k "$(U /missing)"
+  [ "$status" -eq 0 ]
+  run "$H3CLI" get -k -f "$(U /hello.txt)"
+  [ "$status" -eq 0 ]
+}
+
+@test "-s hides errors, -S shows them again" {
+  run --separate-stderr "$H3CLI" get -k -s -f "$(U /missing)"
+  [ "$status" -eq 22 ]
+  [ -z "$stderr" ]
+  run --separate-stderr "$H3CLI" get -k -s -S -f "$(U /missing)"
+  [ "$stderr" = "h3cli: (22) The requested URL returned error: 404" ]
+}
+
+@test "-w: curl's variables, %header{}, %{json}, @file" {
+  run "$H3CLI" get -k -o /dev/null -w '%{http_code} %{response_code} %{http_version} %{size_download} %{num_headers} %{exitcode} %{remote_ip} %{remote_port} %{local_ip} %header{Content-Length} %%\n' "$(U /hello.txt)"
+  [ "$status" -eq 0 ]
+  [ "$output" = "200 200 3 12 8 0 127.0.0.1 $PORT 127.0.0.1 12 %" ]
+  run "$H3CLI" get -k -o /dev/null -w '%{time_connect} %{time_starttransfer} %{time_total} %{size_header}' "$(U /hello.txt)"
+  [[ "$output" =~ ^[0-9]+\.[0-9]{6}\ [0-9]+\.[0-9]{6}\ [0-9]+\.[0-9]{6}\ [0-9]+$ ]]
+  run "$H3CLI" get -k -o /dev/null -w '%{json}' "$(U /hello.txt)"
+  python3 -c 'import json, sys; d = json.loads(sys.argv[1]); assert d["http_code"] == 200 and d["exitcode"] == 0' "$output"
+  printf '%%{http_code}' >"$BATS_TEST_TMPDIR/fmt"
+  run "$H3CLI" get -k -o /dev/null -w "@$BATS_TEST_TMPDIR/fmt" "$(U /hello.txt)"
+  [ "$output" = "200" ]
+  run --separate-stderr "$H3CLI" get -k -o /dev/null -w '%{exitcode} %{errormsg}' -f "$(U /missing)"
+  [ "$output" = "22 The requested URL returned error: 404" ]
+  run --separate-stderr "$H3CLI" get -k -w '%{stderr}E' -o /dev/null "$(U /hello.txt)"
+  [ "$stderr" = "E" ]
+  run --separate-stderr "$H3CLI" get -k -w @/nonexistent "$(U /hello.txt)"
+  [ "$status" -eq 26 ]
+}
+
+@test "--events: one line per event and header instead of the body" {
+  run --separate-stderr "$H3CLI" get -k --events "$(U /hello.txt)"
+  [ "$status" -eq 0 ]
+  [[ "$output" != *"hello world"* ]]
+  [[ "$output" == *"quic handshake_completed alpn=h3 early_data_accepted=false session_resumed=false"* ]]
+  [[ "$output" == *"h3 headers_received stream_id=0 count=8 stream_ended=false
+h3 header stream_id=0 name=:status value=200
+h3 header stream_id=0 name=server value=h3cli/0.1.0"* ]]
+  [[ "$output" == *'h3 header stream_id=0 name=content-type value="text/plain; charset=utf-8"'* ]]
+  [[ "$output" == *"h3 data_received stream_id=0 length=12 stream_ended=true"* ]]
+  run "$H3CLI" get -k --events -o "$BATS_TEST_TMPDIR/body" "$(U /hello.txt)"
+  [ "$(cat "$BATS_TEST_TMPDIR/body")" = "hello world" ]
+}
+
+@test "--json: every line is a JSON object with layer and event" {
+  run --separate-stderr "$H3CLI" get -k --json "$(U /hello.txt)"
+  [ "$status" -eq 0 ]
+  printf '%s\n' "$output" | python3 -c '
+import json, sys
+lines = [json.loads(l) for l in sys.stdin]
+assert all(set(("layer", "event")) <= set(l) for l in lines)
+hdr = [l for l in lines if l["event"] == "header"]
+assert {"layer": "h3", "event": "header", "stream_id": 0, "name": ":status", "value": "200"} in hdr
+term = lines[-1]
+assert term["event"] == "connection_terminated" and term["error_code"] == 256, term
+'
+}
+
+@test "TLS: --cacert verifies, the system store does not know our CA (60)" {
+  run "$H3CLI" get --cacert "$REPO/tests/certs/ca.pem" "https://localhost:$CPORT/hello.txt"
+  [ "$status" -eq 0 ]
+  [ "$output" = "hello world" ]
+  run --separate-stderr "$H3CLI" get "https://localhost:$CPORT/hello.txt"
+  [ "$status" -eq 60 ]
+  [ "$stderr" = "h3cli: (60) SSL certificate problem: unable to verify the certificate of localhost (untrusted, expired or badly signed)" ]
+  run --separate-stderr "$H3CLI" get --cacert "$REPO/tests/certs/ca.pem" --resolve "other.example:$CPORT:127.0.0.1" "https://other.example:$CPORT/hello.txt"
+  [ "$status" -eq 60 ]
+  [ "$stderr" = "h3cli: (60) SSL: no alternative certificate subject name matches target host name 'other.example'" ]
+  run --separate-stderr "$H3CLI" get -k --no-insecure "https://localhost:$CPORT/hello.txt"
+  [ "$status" -eq 60 ]
+  # CURL_CA_BUNDLE wins over SSL_CERT_FILE (both may be set around us).
+  run env -u CURL_CA_BUNDLE SSL_CERT_FILE="$REPO/tests/certs/ca.pem" "$H3CLI" get "https://localhost:$CPORT/hello.txt"
+  [ "$status" -eq 0 ]
+  run env CURL_CA_BUNDLE="$REPO/tests/certs/ca.pem" SSL_CERT_FILE=/nonexistent "$H3CLI" get "https://localhost:$CPORT/hello.txt"
+  [ "$status" -eq 0 ]
+  run env -u CURL_CA_BUNDLE -u SSL_CERT_FILE -u SSL_CERT_DIR "$H3CLI" get "https://localhost:$CPORT/hello.txt"
+  [ "$status" -eq 60 ]
+}
+
+@test "--cacert that cannot be read: exit 77" {
+  run --separate-stderr "$H3CLI" get --cacert /nonexistent.pem "https://localhost:$CPORT/hello.txt"
+  [ "$status" -eq 77 ]
+  [ "$stderr" = "h3cli: (77) error setting certificate file: /nonexistent.pem" ]
+}
+
+@test "--pinnedpubkey: the right pin passes, another is exit 90, nonsense exit 2" {
+  run "$H3CLI" get -k --pinnedpubkey "$PIN" "$(U /hello.txt)"
+  [ "$status" -eq 0 ]
+  run "$H3CLI" get --cacert "$REPO/tests/certs/ca.pem" --pinnedpubkey "sha256//$(cat "$REPO/tests/certs/server.spki")" "https://localhost:$CPORT/hello.txt"
+  [ "$status" -eq 0 ]
+  run --separate-stderr "$H3CLI" get -k --pinnedpubkey "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" "$(U /hello.txt)"
+  [ "$status" -eq 90 ]
+  [ "$stderr" = "h3cli: (90) SSL: public key does not match pinned public key" ]
+  run --separate-stderr "$H3CLI" get -k --pinnedpubkey "md5//x" "$(U /hello.txt)"
+  [ "$status" -eq 2 ]
+}
+
+@test "--resolve and --connect-to keep the name for TLS and :authority" {
+  run --separate-stderr "$H3CLI" get --cacert "$REPO/tests/certs/ca.pem" -v --resolve "localhost:$CPORT:127.0.0.1" "https://localhost:$CPORT/hello.txt"
+  [ "$status" -eq 0 ]
+  [[ "$stderr" == *"> host: localhost:$CPORT"* ]]
+  run --separate-stderr "$H3CLI" get --cacert "$REPO/tests/certs/ca.pem" -v --connect-to "localhost:443:127.0.0.1:$CPORT" "https://localhost/hello.txt"
+  [ "$status" -eq 0 ]
+  [ "$output" = "hello world" ]
+  [[ "$stderr" == *"> host: localhost"$'\n'* ]]
+  run --separate-stderr "$H3CLI" get -k --resolve "bad" "$(U /)"
+  [ "$status" -eq 2 ]
+  run --separate-stderr "$H3CLI" get -k --connect-to "a:b" "$(U /)"
+  [ "$status" -eq 2 ]
+}
+
+@test "-4 and -6 filter addresses (6 when none is left)" {
+  run "$H3CLI" get -k -4 "$(U /hello.txt)"
+  [ "$status" -eq 0 ]
+  run --separate-stderr "$H3CLI" get -k -6 "$(U /hello.txt)"
+  [ "$status" -eq 6 ]
+  [ "$stderr" = "h3cli: (6) Could not resolve host: 127.0.0.1" ]
+}
+
+@test "exit 1: not https" {
+  run --separate-stderr "$H3CLI" get "http://127.0.0.1:$PORT/"
+  [ "$status" -eq 1 ]
+  [ "$stderr" = 'h3cli: (1) Protocol "http" not supported' ]
+  run --separate-stderr "$H3CLI" get "ftp://127.0.0.1/"
+  [ "$status" -eq 1 ]
+}
+
+@test "exit 2: usage errors" {
+  run --separate-stderr "$H3CLI" get
+  [ "$status" -eq 2 ]
+  [ "$stderr" = "h3cli: no URL specified
+h3cli: try 'h3cli get --help' for more information" ]
+  for args in "-m x" "-m -1" "--connect-timeout abc" "--max-redirs -1" "--parallel-max 0" "--cc vegas"; do
+    run --separate-stderr "$H3CLI" get $args "$(U /)"
+    [ "$status" -eq 2 ] || { echo "$args: $status"; false; }
+    [[ "${stderr_lines[0]}" == "h3cli: option "*": invalid argument '"* ]]
+  done
+}
+
+@test "exit 3: malformed URLs" {
+  for url in 'https://[::1' 'https://' 'https://h:99999/' 'https://h:0/' 'https://a b/' 'https:host'; do
+    run --separate-stderr "$H3CLI" get "$url"
+    [ "$status" -eq 3 ] || { echo "$url: $status"; false; }
+    [[ "$stderr" == "h3cli: (3) "* ]]
+  done
+}
+
+@test "exit 7: nothing listens (ICMP port unreachable)" {
+  run --separate-stderr "$H3CLI" get -k "https://127.0.0.1:$FREE/"
+  [ "$status" -eq 7 ]
+  [[ "$stderr" =~ ^h3cli:\ \(7\)\ Failed\ to\ connect\ to\ 127\.0\.0\.1\ port\ $FREE\ after\ [0-9]+\ ms:\ Connection\ refused$ ]]
+}
+
+@test "exit 28: --connect-timeout and --max-time" {
+  run --separate-stderr "$H3CLI" get -k --connect-timeout 0.3 "https://127.0.0.1:$SILENT/"
+  [ "$status" -eq 28 ]
+  [[ "$stderr" =~ ^h3cli:\ \(28\)\ Failed\ to\ connect\ to\ 127\.0\.0\.1\ port\ $SILENT\ after\ [0-9]+\ ms:\ Timeout\ was\ reached$ ]]
+  run --separate-stderr "$H3CLI" get -k -m 0.3 "https://127.0.0.1:$SILENT/"
+  [ "$status" -eq 28 ]
+  [[ "$stderr" =~ ^h3cli:\ \(28\)\ Operation\ timed\ out\ after\ [0-9]+\ milliseconds\ with\ 0\ bytes\ received$ ]]
+}
+
+@test "exit 26: a -d, --data-binary or -H file that cannot be read" {
+  for opt in -d --data-binary -H; do
+    run --separate-stderr "$H3CLI" get -k $opt @/nonexistent/file "$(U /echo)"
+    [ "$status" -eq 26 ]
+    [ "$stderr" = "h3cli: (26) Failed to open/read local data from file/application: /nonexistent/file: No such file or directory" ]
+  done
+}
+
+@test "exit 55 or 56: 100 KB of header fields are refused without a crash" {
+  big=$(head -c 100000 /dev/zero | tr '\0' a)
+  run --separate-stderr "$H3CLI" get -k -H "x-big: $big" "$(U /hello.txt)"
+  [ "$status" -eq 55 ] || [ "$status" -eq 56 ]
+  [[ "$stderr" == "h3cli: (55) Failed sending HTTP request"* || "$stderr" == *"reset by server (H3_EXCESSIVE_LOAD)" ]]
+}
+
+@test "binary output to a terminal is refused (23) unless -o -" {
+  run script -qec "'$H3CLI' get -k '$(U /nul.bin)'" /dev/null
+  [ "$status" -eq 23 ]
+  [[ "$output" == *"h3cli: warning: Binary output can mess up your terminal."* ]]
+  run script -qec "'$H3CLI' get -k -o - '$(U /nul.bin)'" /dev/null
+  [ "$status" -eq 0 ]
+  run script -qec "'$H3CLI' get -k '$(U /hello.txt)'" /dev/null
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"hello world"* ]]
+}
+
+@test "--http3-only and --path-as-is are accepted" {
+  run "$H3CLI" get -k --http3-only --path-as-is "$(U /hello.txt)"
+  [ "$status" -eq 0 ]
+  [ "$output" = "hello world" ]
+  run "$H3CLI" get -k -w '%{http_code}' -o /dev/null --path-as-is "$(U /a/../hello.txt)"
+  [ "$output" = "404" ]
+  run "$H3CLI" get -k "$(U /a/../hello.txt)"
+  [ "$output" = "hello world" ]
+}
+
+@test "the last failure decides the exit status" {
+  run --separate-stderr "$H3CLI" get -k -f "$(U /missing)" "$(U /hello.txt)"
+  [ "$status" -eq 22 ]
+  [ "$output" = "hello world" ]
+  run --separate-stderr "$H3CLI" get -k -f "$(U /missing)" "http://x/"
+  [ "$status" -eq 1 ]
+}

@@ -1,0 +1,365 @@
+#!/usr/bin/env bats
+# h3cli serve on loopback, fetched with h3cli get: the banner, the access
+# log, what is served (files, listings, redirects, conditional and range
+# requests, echo), what is never served (every traversal form), Version
+# Negotiation, start-up failures, shutdown and workers.
+load helpers
+
+start_server() { # name args...
+  local name=$1 out
+  shift
+  out=$BATS_FILE_TMPDIR/$name.out
+  "$H3CLI" serve --listen 127.0.0.1:0 "$@" >"$out" 2>"$BATS_FILE_TMPDIR/$name.err" 3>&- &
+  echo $! >"$BATS_FILE_TMPDIR/$name.pid"
+  for _ in $(seq 100); do
+    [ -s "$out" ] && break
+    sleep 0.05
+  done
+  sed -n '1s/^listening on https:\/\/127\.0\.0\.1:\([0-9]*\)\/ .*/\1/p' "$out"
+}
+
+stop_server() { # name
+  local pid
+  pid=$(cat "$BATS_FILE_TMPDIR/$1.pid" 2>/dev/null) || return 0
+  kill "$pid" 2>/dev/null || true
+}
+
+get() { "$H3CLI" get -k -s -S "$@"; }
+
+setup_file() {
+  site=$BATS_FILE_TMPDIR/site
+  mkdir -p "$site/docs" "$site/empty" "$site/.secret"
+  printf 'hello world\n' >"$site/hello.txt"
+  printf '<p>index</p>\n' >"$site/docs/index.html"
+  printf 'hidden\n' >"$site/.profile"
+  printf 'x' >"$site/.secret/x"
+  : >"$site/zero.bin"
+  head -c 3000000 /dev/urandom >"$site/big.bin"
+  printf '{"a":1}' >"$site/data.json"
+  mkdir -p "$BATS_FILE_TMPDIR/outside"
+  printf 'secret\n' >"$BATS_FILE_TMPDIR/outside/passwd"
+  ln -s "$BATS_FILE_TMPDIR/outside/passwd" "$site/link-out"
+  ln -s hello.txt "$site/link-in"
+  PORT=$(start_server main --echo /echo "$site")
+  export PORT SITE=$site
+  [ -n "$PORT" ]
+}
+
+teardown_file() {
+  local f
+  for f in "$BATS_FILE_TMPDIR"/*.pid; do
+    [ -e "$f" ] && stop_server "$(basename "$f" .pid)"
+  done
+}
+
+@test "banner: listening (port first), directory, certificate, pin" {
+  out=$BATS_FILE_TMPDIR/main.out
+  [ "$(sed -n 1p "$out")" = "listening on https://127.0.0.1:$PORT/ (127.0.0.1:$PORT)" ]
+  [ "$(sed -n 2p "$out")" = "serving $(cd "$SITE" && pwd -P)" ]
+  [ "$(sed -n 3p "$out")" = "certificate self-signed for localhost, 127.0.0.1, ::1" ]
+  [[ "$(sed -n 4p "$out")" =~ ^pin\ sha256//[A-Za-z0-9+/]{43}=$ ]]
+  # The pin is the key's: get accepts it and rejects another.
+  pin=$(sed -n 's/^pin //p' "$out")
+  run get --pinnedpubkey "$pin" "https://127.0.0.1:$PORT/hello.txt"
+  [ "$status" -eq 0 ]
+  [ "$output" = "hello world" ]
+}
+
+@test "--cert/--key: the pin printed is the certificate's SPKI hash" {
+  port=$(start_server certs --cert "$REPO/tests/certs/server.pem" \
+    --key "$REPO/tests/certs/server.key" "$SITE")
+  out=$BATS_FILE_TMPDIR/certs.out
+  [ "$(sed -n 3p "$out")" = "certificate $REPO/tests/certs/server.pem" ]
+  [ "$(sed -n 4p "$out")" = "pin sha256//$(cat "$REPO/tests/certs/server.spki")" ]
+  run "$H3CLI" get --cacert "$REPO/tests/certs/ca.pem" "https://localhost:$port/hello.txt"
+  stop_server certs
+  [ "$status" -eq 0 ]
+  [ "$output" = "hello world" ]
+}
+
+@test "access log: one line per request with time, peer, request, status, bytes, duration" {
+  get -o /dev/null "https://127.0.0.1:$PORT/hello.txt?x=1"
+  sleep 0.1
+  line=$(grep '"GET /hello.txt?x=1"' "$BATS_FILE_TMPDIR/main.out" | tail -n 1)
+  [[ "$line" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z\ 127\.0\.0\.1:[0-9]+\ \"GET\ /hello\.txt\?x=1\"\ 200\ 12\ [0-9]+\.[0-9]{3}ms$ ]]
+}
+
+@test "a file: 200 with type, length, validators and accept-ranges" {
+  run get -i "https://127.0.0.1:$PORT/hello.txt"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = $'HTTP/3 200 \r' ]
+  [[ "$output" == *$'\r\ncontent-type: text/plain; charset=utf-8\r\n'* ]]
+  [[ "$output" == *$'\r\ncontent-length: 12\r\n'* ]]
+  [[ "$output" == *$'\r\naccept-ranges: bytes\r\n'* ]]
+  [[ "$output" =~ $'\r\n'etag:\ \"[0-9a-f]+-[0-9a-f]+\.[0-9a-f]+-[0-9a-f]+\"$'\r\n' ]]
+  [[ "$output" =~ $'\r\n'last-modified:\ [A-Z][a-z]{2},\ [0-9]{2}\ [A-Z][a-z]{2}\ [0-9]{4}\ [0-9:]{8}\ GMT$'\r\n' ]]
+  [[ "$output" == *$'\r\n\r\nhello world' ]]
+  run get -w '%header{content-type}' -o /dev/null "https://127.0.0.1:$PORT/data.json"
+  [ "$output" = "application/json" ]
+}
+
+@test "HEAD: the same head, no body; an empty file is a 200 with length 0" {
+  run get -I "https://127.0.0.1:$PORT/hello.txt"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *$'content-length: 12\r'* ]]
+  [[ "$output" != *"hello world"* ]]
+  run get -w '%{http_code} %{size_download} %header{content-length}' -o /dev/null "https://127.0.0.1:$PORT/zero.bin"
+  [ "$output" = "200 0 0" ]
+}
+
+@test "directories: index.html, a listing, a redirect to the slash" {
+  run get "https://127.0.0.1:$PORT/docs/"
+  [ "$output" = "<p>index</p>" ]
+  run get "https://127.0.0.1:$PORT/"
+  [[ "$output" == *'<a href="hello.txt">hello.txt</a>'* ]]
+  [[ "$output" == *'<a href="docs/">docs/</a>'* ]]
+  [[ "$output" != *".profile"* ]]
+  run get -i "https://127.0.0.1:$PORT/docs"
+  [ "${lines[0]}" = $'HTTP/3 301 \r' ]
+  [[ "$output" == *$'\r\nlocation: /docs/\r\n'* ]]
+  run get -L "https://127.0.0.1:$PORT/docs"
+  [ "$output" = "<p>index</p>" ]
+}
+
+@test "conditional requests: If-None-Match and If-Modified-Since give 304" {
+  etag=$(get -o /dev/null -w '%header{etag}' "https://127.0.0.1:$PORT/hello.txt")
+  lm=$(get -o /dev/null -w '%header{last-modified}' "https://127.0.0.1:$PORT/hello.txt")
+  run get -w '%{http_code} %{size_download}' -H "if-none-match: $etag" "https://127.0.0.1:$PORT/hello.txt"
+  [ "$output" = "304 0" ]
+  run get -w '%{http_code}' -o /dev/null -H 'if-none-match: "other"' "https://127.0.0.1:$PORT/hello.txt"
+  [ "$output" = "200" ]
+  run get -w '%{http_code}' -H "if-modified-since: $lm" "https://127.0.0.1:$PORT/hello.txt"
+  [ "$output" = "304" ]
+  run get -w '%{http_code}' -o /dev/null -H "if-modified-since: Thu, 01 Jan 1970 00:00:00 GMT" "https://127.0.0.1:$PORT/hello.txt"
+  [ "$output" = "200" ]
+}
+
+@test "ranges: 206 with content-range, 416 outside the file" {
+  run get -i -H 'range: bytes=6-10' "https://127.0.0.1:$PORT/hello.txt"
+  [ "${lines[0]}" = $'HTTP/3 206 \r' ]
+  [[ "$output" == *$'\r\ncontent-range: bytes 6-10/12\r\n'* ]]
+  [[ "$output" == *$'\r\ncontent-length: 5\r\n'* ]]
+  [[ "$output" == *$'\r\n\r\nworld' ]]
+  run get -w '%{http_code}' -H 'range: bytes=-6' "https://127.0.0.1:$PORT/hello.txt"
+  [ "$output" = $'world\n206' ]
+  run get -i -H 'range: bytes=100-' "https://127.0.0.1:$PORT/hello.txt"
+  [ "${lines[0]}" = $'HTTP/3 416 \r' ]
+  [[ "$output" == *$'\r\ncontent-range: bytes */12\r\n'* ]]
+  run get -w '%{http_code}' -o /dev/null -H 'range: bytes=0-1,4-5' "https://127.0.0.1:$PORT/hello.txt"
+  [ "$output" = "200" ]
+}
+
+@test "errors: 404, 405 with allow, 400 for a malformed path" {
+  run get -w '%{http_code}' "https://127.0.0.1:$PORT/missing"
+  [ "$output" = $'404 Not Found\n404' ]
+  run get -i -X DELETE "https://127.0.0.1:$PORT/hello.txt"
+  [ "${lines[0]}" = $'HTTP/3 405 \r' ]
+  [[ "$output" == *$'\r\nallow: GET, HEAD\r\n'* ]]
+  run get -i -X DELETE "https://127.0.0.1:$PORT/echo"
+  [[ "$output" == *$'\r\nallow: GET, HEAD, POST, PUT\r\n'* ]]
+  run get -w '%{http_code}' -o /dev/null "https://127.0.0.1:$PORT/%zz"
+  [ "$output" = "400" ]
+}
+
+@test "nothing outside the directory is served, whatever the spelling" {
+  for path in /../outside/passwd /%2e%2e/outside/passwd /.%2E/outside/passwd \
+      /%2E%2e/outside/passwd /docs/../../outside/passwd /docs/%2e%2e/%2e%2e/outside/passwd \
+      /./hello.txt /%2e/hello.txt /hello.txt%00 /hello%00.txt '/docs\..\hello.txt' \
+      /docs%5c..%5chello.txt /docs%2f..%2fhello.txt /docs//index.html \
+      /link-out /.profile /.secret/x /%2eprofile /hello.txt/; do
+    run get --path-as-is -w '%{http_code}' -o /dev/null "https://127.0.0.1:$PORT$path"
+    [ "$status" -eq 0 ] || { echo "status $status for $path"; false; }
+    [ "$output" = "404" ] || { echo "$output for $path"; false; }
+  done
+  # A symbolic link that stays inside is followed (where openat2 exists).
+  run get -w ' %{http_code}' "https://127.0.0.1:$PORT/link-in"
+  [[ "$output" == "hello world"$'\n'" 200" || "$output" == *" 404" ]]
+}
+
+@test "--dotfiles serves and lists names starting with a dot" {
+  port=$(start_server dots --dotfiles "$SITE")
+  run get "https://127.0.0.1:$port/.profile"
+  [ "$output" = "hidden" ]
+  run get "https://127.0.0.1:$port/"
+  stop_server dots
+  [[ "$output" == *'<a href=".profile">.profile</a>'* ]]
+}
+
+@test "--echo: POST and PUT get their body back, other paths 405" {
+  run get -d 'a=1' -d 'b=2' -w ' %{http_code} %header{content-type}' "https://127.0.0.1:$PORT/echo"
+  [ "$output" = "a=1&b=2 200 application/x-www-form-urlencoded" ]
+  run get -X PUT --data-binary @"$SITE/big.bin" -o "$BATS_TEST_TMPDIR/back" "https://127.0.0.1:$PORT/echo"
+  [ "$status" -eq 0 ]
+  cmp "$SITE/big.bin" "$BATS_TEST_TMPDIR/back"
+  run get -d x -w '%{http_code}' -o /dev/null "https://127.0.0.1:$PORT/hello.txt"
+  [ "$output" = "405" ]
+}
+
+@test "a large file arrives intact" {
+  run get -o "$BATS_TEST_TMPDIR/big" -w '%{size_download}' "https://127.0.0.1:$PORT/big.bin"
+  [ "$status" -eq 0 ]
+  [ "$output" = "3000000" ]
+  cmp "$SITE/big.bin" "$BATS_TEST_TMPDIR/big"
+}
+
+@test "100 KB of request headers: refused, the server survives" {
+  big=$(head -c 100000 /dev/zero | tr '\0' a)
+  run "$H3CLI" get -k -H "x-big: $big" "https://127.0.0.1:$PORT/hello.txt"
+  [ "$status" -eq 56 ] || [ "$status" -eq 55 ]
+  run get "https://127.0.0.1:$PORT/hello.txt"
+  [ "$output" = "hello world" ]
+}
+
+@test "an unknown QUIC version gets Version Negotiation with our CIDs swapped" {
+  run python3 - "$PORT" <<'EOF'
+import socket, sys
+port = int(sys.argv[1])
+dcid, scid = bytes(range(1, 9)), b"\xaa\xbb\xcc"
+pkt = bytes([0xc0]) + bytes.fromhex("1a2a3a4a") + bytes([len(dcid)]) + dcid \
+    + bytes([len(scid)]) + scid
+pkt += b"\x00" * (1200 - len(pkt))
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+s.sendto(pkt, ("127.0.0.1", port))
+vn, _ = s.recvfrom(2000)
+assert vn[0] & 0x80, "long header"
+assert vn[1:5] == b"\0\0\0\0", "version 0"
+assert vn[5] == 3 and vn[6:9] == scid, "DCID is the client's SCID"
+assert vn[9] == 8 and vn[10:18] == dcid, "SCID is the client's DCID"
+versions = [vn[i:i + 4].hex() for i in range(18, len(vn), 4)]
+print(" ".join(versions))
+# A short datagram of an unknown version gets nothing (RFC 9000 §14.1).
+s.sendto(pkt[:100], ("127.0.0.1", port))
+try:
+    s.recvfrom(2000)
+    print("answered a short datagram")
+except socket.timeout:
+    pass
+EOF
+  [ "$status" -eq 0 ]
+  [ "$output" = "00000001" ]
+}
+
+@test "cannot bind: one line, exit 1" {
+  run --separate-stderr "$H3CLI" serve --listen "127.0.0.1:$PORT" "$SITE"
+  [ "$status" -eq 1 ]
+  [ "$stderr" = "h3cli: serve: cannot listen on 127.0.0.1:$PORT: Address already in use" ]
+  [ -z "$output" ]
+  run --separate-stderr "$H3CLI" serve --listen 192.0.2.1:4433 "$SITE"
+  [ "$status" -eq 1 ]
+  [ "$stderr" = "h3cli: serve: cannot listen on 192.0.2.1:4433: Cannot assign requested address" ]
+}
+
+@test "unusable directory, certificate or key: one line, exit 1" {
+  run --separate-stderr "$H3CLI" serve --listen 127.0.0.1:0 /nonexistent/dir
+  [ "$status" -eq 1 ]
+  [ "$stderr" = "h3cli: serve: cannot serve /nonexistent/dir: No such file or directory" ]
+  run --separate-stderr "$H3CLI" serve --listen 127.0.0.1:0 --cert /nonexistent.pem --key "$REPO/tests/certs/server.key" "$SITE"
+  [ "$status" -eq 1 ]
+  [ "$stderr" = "h3cli: serve: cannot read certificate /nonexistent.pem: No such file or directory" ]
+  run --separate-stderr "$H3CLI" serve --listen 127.0.0.1:0 --cert "$REPO/tests/certs/server.pem" --key /nonexistent.key "$SITE"
+  [ "$status" -eq 1 ]
+  [ "$stderr" = "h3cli: serve: cannot read key /nonexistent.key: No such file or directory" ]
+  run --separate-stderr "$H3CLI" serve --listen 127.0.0.1:0 --cert "$SITE/hello.txt" --key "$REPO/tests/certs/server.key" "$SITE"
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == "h3cli: serve: cannot use the certificate $SITE/hello.txt: "* ]]
+  run --separate-stderr "$H3CLI" serve --listen 127.0.0.1:0 --cert "$REPO/tests/certs/server.pem" --key "$REPO/tests/certs/other.key" "$SITE"
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == "h3cli: serve: cannot use the certificate "* ]]
+  chmod 000 "$BATS_TEST_TMPDIR" 2>/dev/null || true
+}
+
+@test "usage errors: exit 2" {
+  for args in "--cert $REPO/tests/certs/server.pem" "--workers 0" "--workers 65" \
+      "--max-connections 0" "--idle-timeout 0" "--listen host:port" "--echo relative" \
+      "a b"; do
+    run --separate-stderr "$H3CLI" serve --listen 127.0.0.1:0 $args
+    [ "$status" -eq 2 ] || { echo "$args: $status"; false; }
+    [[ "${stderr_lines[1]}" == "h3cli: try 'h3cli serve --help' for more information" ]]
+  done
+}
+
+@test "SIGTERM while idle: exit 0 at once" {
+  port=$(start_server term "$SITE")
+  pid=$(cat "$BATS_FILE_TMPDIR/term.pid")
+  kill -TERM "$pid"
+  for _ in $(seq 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+  ! kill -0 "$pid" 2>/dev/null
+}
+
+@test "SIGINT with a transfer in flight: GOAWAY, the transfer completes, exit 0" {
+  "$H3CLI" serve --listen 127.0.0.1:0 "$SITE" >"$BATS_TEST_TMPDIR/s.out" 2>&1 3>&- &
+  pid=$!
+  for _ in $(seq 100); do [ -s "$BATS_TEST_TMPDIR/s.out" ] && break; sleep 0.05; done
+  port=$(sed -n '1s/.*:\([0-9]*\)\/ .*/\1/p' "$BATS_TEST_TMPDIR/s.out")
+  "$H3CLI" get -k -o "$BATS_TEST_TMPDIR/big" -o "$BATS_TEST_TMPDIR/big2" \
+    "https://127.0.0.1:$port/big.bin" "https://127.0.0.1:$port/big.bin" 3>&- &
+  gpid=$!
+  sleep 0.05
+  kill -INT "$pid"
+  rc=0
+  wait "$pid" || rc=$?
+  [ "$rc" -eq 0 ]
+  grc=0
+  wait "$gpid" || grc=$?
+  # The first transfer was in flight and completes; the second either
+  # completed too or was refused by the GOAWAY.
+  cmp "$SITE/big.bin" "$BATS_TEST_TMPDIR/big"
+}
+
+@test "--events and --json: banner and requests as event lines" {
+  port=$(start_server ev --json "$SITE")
+  [ -z "$port" ]
+  port=$(sed -n 's/.*"event":"listening","address":"127\.0\.0\.1:\([0-9]*\)".*/\1/p' "$BATS_FILE_TMPDIR/ev.out")
+  get -o /dev/null "https://127.0.0.1:$port/hello.txt"
+  sleep 0.2
+  stop_server ev
+  python3 - "$BATS_FILE_TMPDIR/ev.out" <<'EOF'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+kinds = [(l["layer"], l["event"]) for l in lines]
+for want in [("serve", "listening"), ("serve", "serving"), ("serve", "pin"),
+             ("quic", "handshake_completed"), ("h3", "headers_received"),
+             ("h3", "header"), ("serve", "request")]:
+    assert want in kinds, want
+req = [l for l in lines if l["event"] == "request"][0]
+assert req["method"] == "GET" and req["path"] == "/hello.txt", req
+assert req["status"] == 200 and req["bytes"] == 12 and req["conn"] == 1, req
+assert all(l.get("conn") == 1 for l in lines if l["layer"] in ("quic", "h3"))
+EOF
+}
+
+@test "-q: no access log" {
+  port=$(start_server quiet -q "$SITE")
+  get -o /dev/null "https://127.0.0.1:$port/hello.txt"
+  sleep 0.1
+  stop_server quiet
+  [ "$(wc -l <"$BATS_FILE_TMPDIR/quiet.out")" -eq 4 ]
+}
+
+@test "--workers 2: both serve on one port, SIGTERM ends them all" {
+  port=$(start_server workers --workers 2 "$SITE")
+  pid=$(cat "$BATS_FILE_TMPDIR/workers.pid")
+  for i in 1 2 3 4 5 6; do
+    run get "https://127.0.0.1:$port/hello.txt"
+    [ "$output" = "hello world" ]
+  done
+  [ "$(pgrep -P "$pid" | wc -l)" -eq 2 ]
+  kill -TERM "$pid"
+  for _ in $(seq 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+  ! kill -0 "$pid" 2>/dev/null
+  [ "$(grep -c '"GET /hello.txt"' "$BATS_FILE_TMPDIR/workers.out")" -eq 6 ]
+}
+
+@test "--max-connections 1: a second client is not answered meanwhile" {
+  port=$(start_server max --max-connections 1 "$SITE")
+  "$H3CLI" ping -c 3 -i 0.5 -k "127.0.0.1:$port" >/dev/null 3>&- &
+  ppid=$!
+  sleep 0.3
+  run --separate-stderr "$H3CLI" get -k --connect-timeout 0.4 "https://127.0.0.1:$port/hello.txt"
+  wait "$ppid"
+  [ "$status" -eq 28 ]
+  run get "https://127.0.0.1:$port/hello.txt"
+  stop_server max
+  [ "$output" = "hello world" ]
+}

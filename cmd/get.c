@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 static const h3cli_command *const cmd = &h3cli_get_command;
@@ -126,6 +127,57 @@ static void on_max_time(struct ev_loop *loop, ev_timer *w, int revents) {
     }
 }
 
+/* curl's meter: on a terminal stderr, without -s, -v or --events, and
+ * only when the body does not go to that terminal too. */
+static bool want_progress(const get_run *g) {
+    const get_opts *o = &g->o;
+    if (o->silent || o->verbose || o->events || !isatty(STDERR_FILENO))
+        return false;
+    if (!g->stdout_tty)
+        return true;
+    if (o->n_outputs < o->n_urls)
+        return false;
+    for (size_t i = 0; i < o->n_outputs; i++)
+        if (o->outputs[i].file && strcmp(o->outputs[i].file, "-") == 0)
+            return false;
+    return true;
+}
+
+static uint64_t content_length(const get_xfer *x) {
+    for (size_t i = 0; i < x->n_headers; i++)
+        if (strcasecmp(x->headers[i].name, "content-length") == 0)
+            return strtoull(x->headers[i].value, NULL, 10);
+    return 0;
+}
+
+static void progress_counts(const get_run *g, h3cli_progress_counts *c) {
+    memset(c, 0, sizeof(*c));
+    for (size_t i = 0; i < g->n_xfers; i++) {
+        const get_xfer *x = &g->xfers[i];
+        c->dl_total += x->final_headers ? content_length(x) : 0;
+        c->dl_now += x->size_download;
+        if (!get_has_body(x))
+            continue;
+        c->ul_total += g->o.data_len;
+        if (x->state == XFER_DONE)
+            c->ul_now += g->o.data_len;
+        else if (x->state == XFER_ACTIVE && x->conn && x->conn->quic) {
+            size_t left = quic_conn_stream_send_buffered(
+                x->conn->quic, (uint64_t)x->stream_id);
+            c->ul_now += left < g->o.data_len ? g->o.data_len - left : 0;
+        }
+    }
+}
+
+static void on_progress(struct ev_loop *loop, ev_timer *w, int revents) {
+    (void)loop;
+    (void)revents;
+    get_run *g = w->data;
+    h3cli_progress_counts c;
+    progress_counts(g, &c);
+    h3cli_progress_update(&g->progress, h3cli_now(), &c, false);
+}
+
 /* Creates the transfers; a URL that does not parse fails at once. */
 static int make_xfers(get_run *g) {
     g->xfers = calloc(g->o.n_urls, sizeof(*g->xfers));
@@ -175,8 +227,10 @@ static void cleanup(get_run *g) {
     for (size_t i = 0; i < g->n_xfers; i++)
         get_xfer_cleanup(&g->xfers[i]);
     free(g->xfers);
-    if (g->loop)
+    if (g->loop) {
         ev_timer_stop(g->loop, &g->max_timer);
+        ev_timer_stop(g->loop, &g->progress_timer);
+    }
     if (g->keylog)
         fclose(g->keylog);
     h3cli_addr_rules_cleanup(&g->o.rules);
@@ -216,9 +270,20 @@ int h3cli_get_run(int argc, char **argv) {
     g.max_timer.data = &g;
     if (g.o.max_time > 0)
         ev_timer_start(g.loop, &g.max_timer);
+    g.show_progress = want_progress(&g);
+    h3cli_progress_init(&g.progress, stderr, g.t_start);
+    ev_timer_init(&g.progress_timer, on_progress, 1.0, 1.0);
+    g.progress_timer.data = &g;
+    if (g.show_progress)
+        ev_timer_start(g.loop, &g.progress_timer);
     rc = make_xfers(&g);
     if (rc == 0 && !get_all_done(&g))
         ev_run(g.loop, 0);
+    if (g.progress.shown) {
+        h3cli_progress_counts c;
+        progress_counts(&g, &c);
+        h3cli_progress_update(&g.progress, h3cli_now(), &c, true);
+    }
     get_flush_stdout(&g);
     if (rc == 0)
         rc = exit_status(&g);

@@ -8,6 +8,7 @@
 
 #include "cmd/addr.h"
 #include "cmd/loop.h"
+#include "cmd/output_progress.h"
 #include "cmd/url.h"
 #include "cmd/writeout.h"
 #include "core/quic.h"
@@ -144,7 +145,9 @@ struct get_run {
     get_conn **conns;
     size_t n_conns;
     size_t stdout_cursor; /* first URL whose stdout output is not flushed */
-    ev_timer max_timer;
+    ev_timer max_timer, progress_timer;
+    h3cli_progress progress;
+    bool show_progress;
     ev_signal sigint;
     FILE *keylog;
     bool stdout_tty;

@@ -25,6 +25,7 @@ setup_file() {
   printf 'one\n' >"$site/a/one.txt"
   head -c 2000000 /dev/urandom >"$site/big.bin"
   printf 'x\0y' >"$site/nul.bin"
+  truncate -s 400M "$site/zeros.bin"
   PORT=$(start_server main --echo /echo "$site")
   CPORT=$(start_server certs --cert "$REPO/tests/certs/server.pem" \
     --key "$REPO/tests/certs/server.key" "$site")
@@ -397,6 +398,20 @@ h3cli: try 'h3cli get --help' for more information" ]
   run script -qec "'$H3CLI' get -k '$(U /hello.txt)'" /dev/null
   [ "$status" -eq 0 ]
   [[ "$output" == *"hello world"* ]]
+}
+
+@test "a progress meter on a terminal's stderr for transfers over a second" {
+  run script -qec "'$H3CLI' get -k -o '$BATS_TEST_TMPDIR/z' '$(U /zeros.bin)'" /dev/null
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"  % Total    % Received % Xferd  Average Speed   Time    Time     Time  Current"* ]]
+  [[ "$output" =~ $'\r'100\ \ 400M\ \ 100\ \ 400M\ \ \ \ 0\ \ \ \ \ 0 ]]
+  # Not with -s, not in a pipe, not for a short transfer.
+  run script -qec "'$H3CLI' get -s -k -o '$BATS_TEST_TMPDIR/z' '$(U /zeros.bin)'" /dev/null
+  [[ "$output" != *"% Total"* ]]
+  run --separate-stderr "$H3CLI" get -k -o "$BATS_TEST_TMPDIR/z" "$(U /zeros.bin)"
+  [ -z "$stderr" ]
+  run script -qec "'$H3CLI' get -k -o '$BATS_TEST_TMPDIR/h' '$(U /hello.txt)'" /dev/null
+  [[ "$output" != *"% Total"* ]]
 }
 
 @test "--http3-only and --path-as-is are accepted" {

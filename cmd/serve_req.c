@@ -18,9 +18,10 @@
 #include <unistd.h>
 
 #define CHUNK_SIZE (64 * 1024)
-#define MAX_FREE_CHUNKS 256
-/* Bytes a response keeps queued and unacknowledged: at least this, at
- * most SEND_CAP_MAX, else twice the congestion window. */
+#define MAX_FREE_CHUNKS 64
+/* Bytes a connection's file responses keep queued and unacknowledged, all
+ * together: twice the congestion window, at least SEND_CAP_MIN and at most
+ * SEND_CAP_MAX, shared evenly by the responses in progress. */
 #define SEND_CAP_MIN (1024 * 1024)
 #define SEND_CAP_MAX (16 * 1024 * 1024)
 /* An echo request whose answer the client does not read stops here. */
@@ -570,7 +571,14 @@ static bool pump_chunk(serve_req *r, size_t cap) {
 void serve_req_pump(serve_conn *c) {
     if (!c->h3 || !c->reqs)
         return;
-    size_t cap = send_cap(c);
+    size_t files = 0;
+    for (serve_req *r = c->reqs; r; r = r->next)
+        files += r->body == SERVE_BODY_FILE;
+    if (files == 0)
+        return;
+    size_t cap = send_cap(c) / files;
+    if (cap < CHUNK_SIZE)
+        cap = CHUNK_SIZE;
     serve_req *r = c->reqs;
     while (r) {
         serve_req *next = r->next; /* pump_chunk may free r */

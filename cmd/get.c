@@ -106,6 +106,7 @@ static int on_option(void *ctx, int id, const char *arg) {
             return h3cli_opts_bad_argument(cmd, id, arg);
         return 0;
     case H3CLI_OPT_HTTP3_ONLY: return 0;
+    case H3CLI_OPT_SESSION_FILE: o->session_file = arg; return 0;
     case H3CLI_OPT_PATH_AS_IS: o->path_as_is = true; return 0;
     }
     return h3cli_opts_fail(cmd->name, "option not handled");
@@ -238,6 +239,8 @@ static void cleanup(get_run *g) {
         free(g->o.header_files[i]);
     free(g->o.data);
     free(g->o.writeout);
+    free(g->session);
+    free(g->new_session);
 }
 
 int h3cli_get_run(int argc, char **argv) {
@@ -276,7 +279,10 @@ int h3cli_get_run(int argc, char **argv) {
     g.progress_timer.data = &g;
     if (g.show_progress)
         ev_timer_start(g.loop, &g.progress_timer);
-    rc = make_xfers(&g);
+    if (g.o.session_file)
+        rc = get_session_load(&g);
+    if (rc <= 0)
+        rc = make_xfers(&g);
     if (rc == 0 && !get_all_done(&g))
         ev_run(g.loop, 0);
     if (g.progress.shown) {
@@ -287,6 +293,9 @@ int h3cli_get_run(int argc, char **argv) {
     get_flush_stdout(&g);
     if (rc == 0)
         rc = exit_status(&g);
+    int saved = get_session_save(&g);
+    if (rc == 0)
+        rc = saved;
     cleanup(&g);
     return rc;
 }

@@ -71,6 +71,7 @@ typedef struct get_opts {
     int family;
     double max_time, connect_timeout; /* seconds, 0 = none */
     quic_cc_algorithm cc;
+    const char *session_file; /* --session-file */
     const char *urls[1024];
     size_t n_urls;
 } get_opts;
@@ -150,6 +151,11 @@ struct get_run {
     bool show_progress;
     ev_signal sigint;
     FILE *keylog;
+    /* --session-file: the ticket loaded for |session_origin| ("host:port"),
+     * and the newest one a connection received (saved at exit). */
+    uint8_t *session, *new_session;
+    size_t session_len, new_session_len;
+    char session_origin[300], new_session_origin[300];
     bool stdout_tty;
     quic_time t_start;
 };
@@ -187,6 +193,12 @@ void get_conn_free(get_conn *c);
 /* -v: "* " line on stderr. */
 void get_info(const get_run *g, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* Reads --session-file (a missing file is no error). Returns 0 or an exit
+ * code after printing the error. */
+int get_session_load(get_run *g);
+/* Writes the newest ticket to --session-file. Returns 0 or an exit code. */
+int get_session_save(get_run *g);
 
 /* ---- get_xfer.c -----------------------------------------------------------
  */

@@ -309,6 +309,27 @@ static int resolve(get_conn *c, get_xfer *x) {
     return 0;
 }
 
+static void conn_keylog(void *user, const char *line) {
+    get_conn *c = user;
+    h3cli_keylog_write(c->g->keylog, line);
+}
+
+/* A NewSessionTicket: the newest one is saved to --session-file. */
+static void conn_ticket(void *user, const uint8_t *ticket, size_t len) {
+    get_conn *c = user;
+    get_run *g = c->g;
+    uint8_t *copy = malloc(len ? len : 1);
+    if (!copy)
+        return;
+    memcpy(copy, ticket, len);
+    free(g->new_session);
+    g->new_session = copy;
+    g->new_session_len = len;
+    snprintf(g->new_session_origin, sizeof(g->new_session_origin), "%s:%u",
+             c->host, c->port);
+    get_info(g, "TLS session ticket received (%zu bytes)", len);
+}
+
 /* The QUIC connection with get's TLS options. */
 static int make_quic(get_conn *c, get_xfer *x) {
     get_run *g = c->g;
@@ -321,11 +342,26 @@ static int make_quic(get_conn *c, get_xfer *x) {
     cfg.pinned_pubkey = g->o.pinnedpubkey;
     cfg.cc = g->o.cc;
     h3cli_tls_client_ca(g->o.cacert, &cfg.ca_file, &cfg.ca_dir);
-    if (g->keylog) {
-        cfg.keylog = h3cli_keylog_write;
-        cfg.sink_user = g->keylog;
+    cfg.sink_user = c;
+    if (g->keylog)
+        cfg.keylog = conn_keylog;
+    if (g->o.session_file) {
+        char origin[300];
+        snprintf(origin, sizeof(origin), "%s:%u", c->host, c->port);
+        cfg.session_ticket_sink = conn_ticket;
+        if (g->session && strcmp(origin, g->session_origin) == 0) {
+            cfg.session_ticket = g->session;
+            cfg.session_ticket_len = g->session_len;
+            get_info(g, "resuming the TLS session from %s", g->o.session_file);
+        }
     }
     int rc = quic_conn_new(&c->quic, &cfg, NULL);
+    if (rc == QUIC_ERR_TLS_SESSION && cfg.session_ticket) {
+        get_info(g, "the saved session cannot be used; full handshake");
+        cfg.session_ticket = NULL;
+        cfg.session_ticket_len = 0;
+        rc = quic_conn_new(&c->quic, &cfg, NULL);
+    }
     if (rc == QUIC_ERR_TLS_CA) {
         get_xfer_fail(x, GET_SSL_CACERT_BADFILE,
                       "error setting certificate file: %s",

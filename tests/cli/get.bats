@@ -400,6 +400,30 @@ h3cli: try 'h3cli get --help' for more information" ]
   [[ "$output" == *"hello world"* ]]
 }
 
+@test "--session-file: the second connection resumes the TLS session" {
+  f=$BATS_TEST_TMPDIR/session
+  run --separate-stderr "$H3CLI" get -k -v --session-file "$f" "$(U /hello.txt)"
+  [ "$status" -eq 0 ]
+  [[ "$stderr" != *", resumed"* ]]
+  [ "$(head -n 2 "$f")" = "h3cli-session 1
+origin 127.0.0.1:$PORT" ]
+  [ "$(stat -c %a "$f")" = "600" ]
+  run --separate-stderr "$H3CLI" get -k -v --session-file "$f" "$(U /hello.txt)"
+  [ "$status" -eq 0 ]
+  [ "$output" = "hello world" ]
+  [[ "$stderr" =~ \*\ QUIC\ handshake\ done\ in\ [0-9.]+\ ms:\ QUIC\ v1,\ [A-Z0-9_]+,\ ALPN\ h3,\ resumed ]]
+  # A session for another origin or a damaged file: a full handshake.
+  run --separate-stderr "$H3CLI" get --cacert "$REPO/tests/certs/ca.pem" -v --session-file "$f" "https://localhost:$CPORT/hello.txt"
+  [ "$status" -eq 0 ]
+  [[ "$stderr" != *", resumed"* ]]
+  printf 'garbage' >"$f"
+  run "$H3CLI" get -k --session-file "$f" "$(U /hello.txt)"
+  [ "$status" -eq 0 ]
+  run --separate-stderr "$H3CLI" get -k --session-file /nonexistent/dir/s "$(U /hello.txt)"
+  [ "$status" -eq 23 ]
+  [ "$stderr" = "h3cli: (23) cannot write the session file /nonexistent/dir/s: No such file or directory" ]
+}
+
 @test "a progress meter on a terminal's stderr for transfers over a second" {
   run script -qec "'$H3CLI' get -k -o '$BATS_TEST_TMPDIR/z' '$(U /zeros.bin)'" /dev/null
   [ "$status" -eq 0 ]

@@ -5,11 +5,6 @@
  * §7.3, §7.4), reports completion, and discards keys when RFC 9001 §4.9
  * says. It parses no packets and builds no frames. */
 #include "core/tls.h"
-/* core/tls.h and core/crypto.h both define the TLS suite ids (0x1301 vs
- * 0x1301u); keep crypto.h's. */
-#undef QUIC_TLS_AES_128_GCM_SHA256
-#undef QUIC_TLS_AES_256_GCM_SHA384
-#undef QUIC_TLS_CHACHA20_POLY1305_SHA256
 
 #include "core/conn_internal.h"
 

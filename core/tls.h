@@ -9,6 +9,7 @@
 #define H3CLI_CORE_TLS_H
 
 #include "core/quic.h"
+#include "core/crypto.h" /* QUIC_TLS_* cipher suite ids */
 #include "core/level.h"
 
 /* ---- Shared context -------------------------------------------------------
@@ -21,11 +22,6 @@
 #define QUIC_TLS_MAX_SECRET_LEN 48
 /* A base64 SHA-256 SPKI pin plus its NUL ("rRp/9+1B…5M="). */
 #define QUIC_TLS_PIN_LEN 45
-
-/* TLS 1.3 cipher suite ids (RFC 8446 §B.4). */
-#define QUIC_TLS_AES_128_GCM_SHA256 0x1301
-#define QUIC_TLS_AES_256_GCM_SHA384 0x1302
-#define QUIC_TLS_CHACHA20_POLY1305_SHA256 0x1303
 
 /* Alerts this layer names (RFC 8446 §6); the connection closes with
  * QUIC_CRYPTO_ERROR(alert). */

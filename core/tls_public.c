@@ -4,11 +4,6 @@
 #include "core/quic.h"
 
 #include "core/tls.h"
-/* core/tls.h and core/crypto.h (via conn_internal.h) both define the TLS
- * suite ids; keep crypto.h's, as core/conn_crypto.c does. */
-#undef QUIC_TLS_AES_128_GCM_SHA256
-#undef QUIC_TLS_AES_256_GCM_SHA384
-#undef QUIC_TLS_CHACHA20_POLY1305_SHA256
 
 #include "core/conn_internal.h"
 

@@ -101,6 +101,7 @@ static const h3cli_opt serve_opts[] = {
     {"cert", 0, H3CLI_OPT_CERT, "<file>", "certificate chain (PEM); default: a self-signed one made at start", "file", 0},
     {"key", 0, H3CLI_OPT_KEY, "<file>", "private key of --cert (PEM)", "file", 0},
     GROUP("Connections:"),
+    {"retry", 0, H3CLI_OPT_RETRY, NULL, "validate every client address with a Retry first", NULL, H3CLI_OPT_BOOL},
     {"max-connections", 0, H3CLI_OPT_MAX_CONNECTIONS, "<n>", "serve at most <n> connections at once", NULL, 0},
     {"idle-timeout", 0, H3CLI_OPT_IDLE_TIMEOUT, "<seconds>", "close connections idle for <seconds> (default 30)", NULL, 0},
     {"workers", 0, H3CLI_OPT_WORKERS, "<n>", "run <n> processes on SO_REUSEPORT sockets", NULL, 0},

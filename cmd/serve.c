@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,6 +39,8 @@ static int on_option(void *ctx, int id, const char *arg) {
         return 0;
     case H3CLI_OPT_CERT: o->cert = arg; return 0;
     case H3CLI_OPT_KEY: o->key = arg; return 0;
+    case H3CLI_OPT_RETRY: o->retry = true; return 0;
+    case H3CLI_OPT_RETRY | H3CLI_OPT_NEGATED: o->retry = false; return 0;
     case H3CLI_OPT_DOTFILES: o->dotfiles = true; return 0;
     case H3CLI_OPT_DOTFILES | H3CLI_OPT_NEGATED: o->dotfiles = false; return 0;
     case H3CLI_OPT_ECHO:
@@ -294,6 +297,11 @@ static int run_server(server *srv, const h3cli_server_identity *id) {
     if ((!srv->tls && make_tls(srv, id) != 0) ||
         h3cli_demux_init(&srv->demux) < 0)
         return 1;
+    if (srv->o.retry &&
+        quic_retry_key_new(&srv->retry_key, srv->retry_secret) < 0) {
+        fprintf(stderr, "h3cli: serve: cannot make the Retry token key\n");
+        return 1;
+    }
     for (size_t i = 0; i < srv->n_socks; i++)
         if (h3cli_loop_socket_start(&srv->socks[i], srv->loop,
                                     serve_on_datagram, NULL, srv) < 0)
@@ -315,6 +323,9 @@ static void release_server(server *srv) {
         h3cli_demux_cleanup(&srv->demux);
     quic_tls_context_free(srv->tls);
     srv->tls = NULL;
+    quic_retry_key_free(srv->retry_key);
+    srv->retry_key = NULL;
+    memset(srv->retry_secret, 0, sizeof(srv->retry_secret));
     h3cli_files_root_close(&srv->root);
     if (srv->keylog)
         fclose(srv->keylog);
@@ -425,6 +436,13 @@ static int prepare(server *srv, listen_plan *plan, h3cli_server_identity *id,
     srv->keylog = h3cli_keylog_open();
     if (make_tls(srv, id) != 0)
         return 1;
+    /* One token secret for all workers: a Retry from one is accepted by
+     * any (each still seals with its own nonce generator). */
+    if (srv->o.retry && getrandom(srv->retry_secret, sizeof(srv->retry_secret),
+                                  0) != (ssize_t)sizeof(srv->retry_secret)) {
+        fprintf(stderr, "h3cli: serve: no random bytes for --retry\n");
+        return 1;
+    }
     char pin[QUIC_SPKI_PIN_SIZE];
     if (quic_tls_context_get_pin(srv->tls, pin, sizeof(pin)) < 0)
         snprintf(pin, sizeof(pin), "?");

@@ -22,7 +22,7 @@ typedef struct serve_opts {
     const char *listen[SERVE_MAX_LISTEN];
     size_t n_listen;
     const char *cert, *key, *dir, *echo_path;
-    bool dotfiles, quiet, events, json;
+    bool dotfiles, quiet, events, json, retry;
     long long max_connections, workers;
     double idle_timeout; /* seconds */
 } serve_opts;
@@ -37,6 +37,9 @@ typedef struct server {
     h3cli_loop_socket socks[2 * SERVE_MAX_LISTEN];
     size_t n_socks;
     quic_tls_context *tls;
+    /* --retry: the token key, from a secret all workers share. */
+    quic_token_key *retry_key;
+    uint8_t retry_secret[32];
     FILE *keylog;
     h3cli_demux demux;
     h3cli_files_root root;

@@ -140,6 +140,27 @@ static void on_closed(h3cli_loop_conn *lc, void *user) {
 static const h3cli_loop_conn_ops conn_ops = {on_quic_event, before_flush,
                                              on_closed};
 
+static void cid_copy(quic_cid *out, const uint8_t *p, size_t len) {
+    memset(out, 0, sizeof(*out));
+    out->len = (uint8_t)len;
+    memcpy(out->data, p, len);
+}
+
+static void send_one(h3cli_loop_socket *s, const h3cli_udp_datagram *d,
+                     uint8_t *buf, size_t len) {
+    h3cli_udp_datagram out;
+    memset(&out, 0, sizeof(out));
+    out.data = buf;
+    out.len = len;
+    out.peer = d->peer;
+    if (d->has_local && s->answer_from_local) {
+        out.local = d->local;
+        out.local_ifindex = d->local_ifindex;
+        out.has_local = true;
+    }
+    h3cli_udp_send(&s->udp, &out, 1);
+}
+
 static void send_version_negotiation(h3cli_loop_socket *s,
                                      const h3cli_udp_datagram *d,
                                      const quic_header_info *h) {
@@ -149,19 +170,28 @@ static void send_version_negotiation(h3cli_loop_socket *s,
     int n = quic_version_negotiation_build(
         buf, sizeof(buf), h, served_versions,
         sizeof(served_versions) / sizeof(served_versions[0]), bits);
-    if (n < 0)
-        return;
-    h3cli_udp_datagram out;
-    memset(&out, 0, sizeof(out));
-    out.data = buf;
-    out.len = (size_t)n;
-    out.peer = d->peer;
-    if (d->has_local && s->answer_from_local) {
-        out.local = d->local;
-        out.local_ifindex = d->local_ifindex;
-        out.has_local = true;
+    if (n > 0)
+        send_one(s, d, buf, (size_t)n);
+}
+
+/* --retry (RFC 9000 §8.1.2): an Initial without a token gets a Retry; one
+ * with a valid Retry token makes a connection whose address is validated;
+ * any other is dropped. True when the connection may be made. */
+static bool validate_address(server *srv, h3cli_loop_socket *s,
+                             const h3cli_udp_datagram *d,
+                             const quic_header_info *h, quic_server_params *sp,
+                             quic_time now) {
+    quic_addr peer;
+    h3cli_addr_to_quic(&d->peer, &peer);
+    if (h->token_len == 0) {
+        uint8_t buf[256];
+        int n =
+            quic_retry_build(buf, sizeof(buf), srv->retry_key, h, &peer, now);
+        if (n > 0)
+            send_one(s, d, buf, (size_t)n);
+        return false;
     }
-    h3cli_udp_send(&s->udp, &out, 1);
+    return quic_retry_validate(srv->retry_key, h, &peer, now, sp) == 0;
 }
 
 static bool version_served(uint32_t v) {
@@ -172,7 +202,7 @@ static bool version_served(uint32_t v) {
     return false;
 }
 
-static quic_conn *make_quic(server *srv, const quic_header_info *h) {
+static quic_conn *make_quic(server *srv, const quic_server_params *sp) {
     quic_config cfg;
     quic_config_init(&cfg, false);
     cfg.alpn[0] = "h3";
@@ -180,25 +210,22 @@ static quic_conn *make_quic(server *srv, const quic_header_info *h) {
     cfg.tls_context = srv->tls;
     if (srv->o.idle_timeout > 0)
         cfg.idle_timeout = (quic_time)(srv->o.idle_timeout * 1e9);
-    quic_server_params sp;
-    memset(&sp, 0, sizeof(sp));
-    sp.original_dcid.len = (uint8_t)h->dcid_len;
-    memcpy(sp.original_dcid.data, h->dcid, h->dcid_len);
     quic_conn *q = NULL;
-    if (quic_conn_new(&q, &cfg, &sp) < 0)
+    if (quic_conn_new(&q, &cfg, sp) < 0)
         return NULL;
     return q;
 }
 
 static void new_conn(server *srv, h3cli_loop_socket *s, h3cli_udp_datagram *d,
-                     const quic_header_info *h, quic_time now) {
+                     const quic_header_info *h, const quic_server_params *sp,
+                     quic_time now) {
     if (srv->o.max_connections > 0 &&
         srv->n_conns >= (size_t)srv->o.max_connections)
         return; /* the client retries its Initial, or gives up */
     serve_conn *c = calloc(1, sizeof(*c));
     if (!c)
         return;
-    c->quic = make_quic(srv, h);
+    c->quic = make_quic(srv, sp);
     if (!c->quic) {
         free(c);
         return;
@@ -250,7 +277,12 @@ void serve_on_datagram(h3cli_loop_socket *s, h3cli_udp_datagram *d,
     if (h.type != QUIC_HEADER_INITIAL || h.dcid_len < MIN_CLIENT_DCID ||
         srv->shutting_down)
         return;
-    new_conn(srv, s, d, &h, now);
+    quic_server_params sp;
+    memset(&sp, 0, sizeof(sp));
+    cid_copy(&sp.original_dcid, h.dcid, h.dcid_len);
+    if (srv->retry_key && !validate_address(srv, s, d, &h, &sp, now))
+        return;
+    new_conn(srv, s, d, &h, &sp, now);
 }
 
 void serve_conns_goaway(server *srv, bool final) {

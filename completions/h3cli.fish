@@ -54,6 +54,7 @@ complete -c h3cli -n '__fish_seen_subcommand_from serve' -l dotfiles -d 'serve n
 complete -c h3cli -n '__fish_seen_subcommand_from serve' -l echo -x -d 'path answering POST and PUT with the body'
 complete -c h3cli -n '__fish_seen_subcommand_from serve' -l cert -r -F -d 'certificate chain (PEM)'
 complete -c h3cli -n '__fish_seen_subcommand_from serve' -l key -r -F -d 'private key (PEM)'
+complete -c h3cli -n '__fish_seen_subcommand_from serve' -l retry -d 'validate client addresses with Retry'
 complete -c h3cli -n '__fish_seen_subcommand_from serve' -l max-connections -x -d 'most connections at once'
 complete -c h3cli -n '__fish_seen_subcommand_from serve' -l idle-timeout -x -d 'idle timeout in seconds'
 complete -c h3cli -n '__fish_seen_subcommand_from serve' -l workers -x -d 'number of processes'

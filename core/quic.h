@@ -636,6 +636,40 @@ int quic_version_negotiation_build(uint8_t *buf, size_t cap,
                                    const uint32_t *versions, size_t n,
                                    uint8_t random_bits);
 
+/* ---- Retry (RFC 9000 §8.1.2, §17.2.5) for a validating server ---- */
+
+/* A key that seals Retry tokens (AES-256-GCM; core/token.c). Opaque. */
+typedef struct quic_token_key quic_token_key;
+
+/* Creates a Retry token key from |secret| (32 bytes; processes that share
+ * it accept each other's tokens), or a random one when |secret| is NULL.
+ * Each process makes its own object (each has its own nonce generator).
+ * Errors: QUIC_ERR_NOMEM, QUIC_ERR_CRYPTO. */
+int quic_retry_key_new(quic_token_key **out, const uint8_t *secret);
+void quic_retry_key_free(quic_token_key *key);
+
+/* Writes into |buf| (capacity |cap|) the Retry packet that answers the
+ * client Initial |client| (from quic_header_peek) sent from |peer|: a new
+ * random server CID of 8 bytes, a token bound to the client's address and
+ * both CIDs (valid 10 s from |now|), and the integrity tag (RFC 9001
+ * §5.8). Returns the length, or QUIC_ERR_INVALID_ARGUMENT (not an Initial
+ * of a known version), QUIC_ERR_NOBUF, QUIC_ERR_CRYPTO. */
+int quic_retry_build(uint8_t *buf, size_t cap, quic_token_key *key,
+                     const quic_header_info *client, const quic_addr *peer,
+                     quic_time now);
+
+/* Checks the token of the Initial |client| from |peer| against |key|:
+ * on success fills |out| for quic_conn_new (original_dcid and retry_scid
+ * from the token, address_validated) and returns 0. Errors:
+ * QUIC_ERR_TRUNCATED (no token), QUIC_ERR_TOKEN_TYPE, QUIC_ERR_TOKEN_KEY,
+ * QUIC_ERR_TOKEN_INVALID, QUIC_ERR_TOKEN_EXPIRED, QUIC_ERR_TOKEN_ADDRESS,
+ * QUIC_ERR_MALFORMED (a token that is no Retry token of ours) and
+ * QUIC_ERR_INVALID_ARGUMENT (the token's Retry CID is not the DCID the
+ * client now uses): the datagram is dropped (RFC 9000 §8.1.2). */
+int quic_retry_validate(quic_token_key *key, const quic_header_info *client,
+                        const quic_addr *peer, quic_time now,
+                        quic_server_params *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -240,6 +240,42 @@ EOF
   [ "$output" = "00000001" ]
 }
 
+@test "--retry: a token-less Initial gets a Retry, a forged token nothing, get works" {
+  port=$(start_server retry --retry "$SITE")
+  run python3 - "$port" <<'EOF'
+import socket, sys
+port = int(sys.argv[1])
+def initial(token):
+    dcid, scid = bytes(range(1, 9)), b"\xaa\xbb\xcc"
+    rest = 1200 - (1 + 4 + 1 + 8 + 1 + 3 + 1 + len(token) + 2)
+    return (bytes([0xc0]) + (1).to_bytes(4, "big") + bytes([8]) + dcid
+            + bytes([3]) + scid + bytes([len(token)]) + token
+            + (0x4000 | rest).to_bytes(2, "big") + b"\0" * rest)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(1)
+s.sendto(initial(b""), ("127.0.0.1", port))
+r, _ = s.recvfrom(2000)
+assert r[0] & 0xf0 == 0xf0, "a v1 Retry"
+assert r[1:5] == b"\0\0\0\1"
+assert r[5] == 3 and r[6:9] == b"\xaa\xbb\xcc", "DCID is our SCID"
+assert r[9] == 8, "a new 8-byte server CID"
+print("retry token", len(r) - 18 - 16)
+s.sendto(initial(b"R" * 60), ("127.0.0.1", port))
+try:
+    s.recvfrom(2000)
+    print("answered a forged token")
+except socket.timeout:
+    pass
+EOF
+  [ "$status" -eq 0 ]
+  [[ "$output" =~ ^retry\ token\ [0-9]+$ ]]
+  run get "https://127.0.0.1:$port/hello.txt"
+  [ "$output" = "hello world" ]
+  run "$H3CLI" ping -c 1 -k "127.0.0.1:$port"
+  stop_server retry
+  [ "$status" -eq 0 ]
+}
+
 @test "cannot bind: one line, exit 1" {
   run --separate-stderr "$H3CLI" serve --listen "127.0.0.1:$PORT" "$SITE"
   [ "$status" -eq 1 ]

@@ -14,6 +14,8 @@
 
 #include "core/quic.h"
 
+#include "core/protect.h"
+
 /* A v1 Initial header: first byte, version, DCID 8, SCID 3, token 2,
  * Length 2, then 2 bytes of "packet number and payload". */
 static const uint8_t initial_v1[] = {
@@ -193,6 +195,85 @@ static void test_quic_tls_context_get_pin_of_test_certificate(void **st) {
     quic_tls_context_free(ctx);
 }
 
+static quic_addr test_addr(uint8_t last, uint16_t port) {
+    /* The bytes of a sockaddr_in, as the engine keeps them verbatim. */
+    quic_addr a;
+    memset(&a, 0, sizeof(a));
+    a.len = 16;
+    a.data[0] = 2; /* AF_INET, little-endian sa_family */
+    a.data[2] = (uint8_t)(port >> 8);
+    a.data[3] = (uint8_t)port;
+    a.data[4] = 127;
+    a.data[7] = last;
+    return a;
+}
+
+static void test_quic_retry_build_and_validate(void **st) {
+    (void)st;
+    quic_token_key *key = NULL;
+    assert_int_equal(quic_retry_key_new(&key, NULL), 0);
+    quic_header_info first;
+    assert_int_equal(
+        quic_header_peek(&first, initial_v1, sizeof(initial_v1), 8), 0);
+    first.token_len = 0;
+    quic_addr peer = test_addr(1, 4433), other = test_addr(2, 4433);
+    uint8_t retry[256];
+    int n =
+        quic_retry_build(retry, sizeof(retry), key, &first, &peer, 5 * QUIC_S);
+    assert_true(n > 0);
+    /* A v1 Retry to the client's SCID whose tag verifies with its DCID
+     * (RFC 9001 §5.8). */
+    quic_header_info h;
+    assert_int_equal(quic_header_peek(&h, retry, (size_t)n, 8), 0);
+    assert_int_equal(h.type, QUIC_HEADER_RETRY);
+    assert_int_equal(h.dcid_len, 3);
+    assert_memory_equal(h.dcid, first.scid, 3);
+    assert_int_equal(h.scid_len, 8);
+    assert_int_equal(
+        quic_retry_verify(QUIC_VERSION_1, first.dcid, 8, retry, (size_t)n), 0);
+    /* The client's next Initial: DCID = the Retry's SCID, the token. */
+    quic_header_info second = first;
+    second.dcid = h.scid;
+    second.dcid_len = h.scid_len;
+    second.token = h.token;
+    second.token_len = h.token_len;
+    quic_server_params sp;
+    assert_int_equal(quic_retry_validate(key, &second, &peer, 6 * QUIC_S, &sp),
+                     0);
+    assert_true(sp.address_validated);
+    assert_int_equal(sp.original_dcid.len, 8);
+    assert_memory_equal(sp.original_dcid.data, first.dcid, 8);
+    assert_int_equal(sp.retry_scid.len, 8);
+    assert_memory_equal(sp.retry_scid.data, h.scid, 8);
+    /* Another address, too late, another DCID, no token: refused. */
+    assert_int_equal(quic_retry_validate(key, &second, &other, 6 * QUIC_S, &sp),
+                     QUIC_ERR_TOKEN_ADDRESS);
+    assert_int_equal(quic_retry_validate(key, &second, &peer, 16 * QUIC_S, &sp),
+                     QUIC_ERR_TOKEN_EXPIRED);
+    second.dcid = first.dcid;
+    assert_int_equal(quic_retry_validate(key, &second, &peer, 6 * QUIC_S, &sp),
+                     QUIC_ERR_INVALID_ARGUMENT);
+    second.token_len = 0;
+    assert_int_equal(quic_retry_validate(key, &second, &peer, 6 * QUIC_S, &sp),
+                     QUIC_ERR_TRUNCATED);
+    /* A key from the same secret accepts the token; another one does not. */
+    uint8_t secret[32] = {1, 2, 3};
+    quic_token_key *a = NULL, *b = NULL;
+    assert_int_equal(quic_retry_key_new(&a, secret), 0);
+    assert_int_equal(quic_retry_key_new(&b, secret), 0);
+    n = quic_retry_build(retry, sizeof(retry), a, &first, &peer, 0);
+    assert_int_equal(quic_header_peek(&h, retry, (size_t)n, 8), 0);
+    second.dcid = h.scid;
+    second.token = h.token;
+    second.token_len = h.token_len;
+    assert_int_equal(quic_retry_validate(b, &second, &peer, 0, &sp), 0);
+    assert_int_equal(quic_retry_validate(key, &second, &peer, 0, &sp),
+                     QUIC_ERR_TOKEN_INVALID);
+    quic_retry_key_free(a);
+    quic_retry_key_free(b);
+    quic_retry_key_free(key);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_quic_header_peek_initial),
@@ -202,6 +283,7 @@ int main(void) {
         cmocka_unit_test(test_quic_version_negotiation_build_answers_client),
         cmocka_unit_test(test_quic_generate_self_signed_pin_matches_context),
         cmocka_unit_test(test_quic_tls_context_get_pin_of_test_certificate),
+        cmocka_unit_test(test_quic_retry_build_and_validate),
     };
     return cmocka_run_group_tests_name("core_public_helpers", tests, NULL,
                                        NULL);

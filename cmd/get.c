@@ -105,6 +105,14 @@ static int on_option(void *ctx, int id, const char *arg) {
         else
             return h3cli_opts_bad_argument(cmd, id, arg);
         return 0;
+    case H3CLI_OPT_QUIC_VERSION:
+        if (strcmp(arg, "v1") == 0 || strcmp(arg, "1") == 0)
+            o->quic_version = QUIC_VERSION_1;
+        else if (strcmp(arg, "v2") == 0 || strcmp(arg, "2") == 0)
+            o->quic_version = QUIC_VERSION_2;
+        else
+            return h3cli_opts_bad_argument(cmd, id, arg);
+        return 0;
     case H3CLI_OPT_HTTP3_ONLY: return 0;
     case H3CLI_OPT_SESSION_FILE: o->session_file = arg; return 0;
     case H3CLI_OPT_PATH_AS_IS: o->path_as_is = true; return 0;
@@ -250,6 +258,7 @@ int h3cli_get_run(int argc, char **argv) {
     g.o.max_redirs = 50;
     g.o.parallel_max = 50;
     g.o.cc = QUIC_CC_CUBIC;
+    g.o.quic_version = QUIC_VERSION_1;
     int first = h3cli_opts_parse(cmd, argc, argv, on_option, &g.o);
     int rc = first == H3CLI_OPTS_HELP ? 0 : first < 0 ? -first : -1;
     if (rc < 0 && first >= argc)

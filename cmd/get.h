@@ -71,6 +71,7 @@ typedef struct get_opts {
     int family;
     double max_time, connect_timeout; /* seconds, 0 = none */
     quic_cc_algorithm cc;
+    uint32_t quic_version;    /* --quic-version */
     const char *session_file; /* --session-file */
     const char *urls[1024];
     size_t n_urls;

@@ -341,6 +341,8 @@ static int make_quic(get_conn *c, get_xfer *x) {
     cfg.verify_peer = !g->o.insecure;
     cfg.pinned_pubkey = g->o.pinnedpubkey;
     cfg.cc = g->o.cc;
+    cfg.versions[0] = g->o.quic_version;
+    cfg.version_count = 1;
     h3cli_tls_client_ca(g->o.cacert, &cfg.ca_file, &cfg.ca_dir);
     cfg.sink_user = c;
     if (g->keylog)

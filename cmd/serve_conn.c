@@ -19,7 +19,9 @@
  * (RFC 9114 §5.2): the largest client bidirectional stream ID. */
 #define GOAWAY_FIRST ((1ull << 62) - 4)
 
-static const uint32_t served_versions[] = {QUIC_VERSION_1};
+/* QUIC v1 and v2 (RFC 9369): a client's Initial of either is served in
+ * that version; any other gets Version Negotiation. */
+static const uint32_t served_versions[] = {QUIC_VERSION_1, QUIC_VERSION_2};
 
 static void ensure_h3(serve_conn *c) {
     if (c->h3)
@@ -208,6 +210,10 @@ static quic_conn *make_quic(server *srv, const quic_server_params *sp) {
     cfg.alpn[0] = "h3";
     cfg.alpn_count = 1;
     cfg.tls_context = srv->tls;
+    for (size_t i = 0; i < sizeof(served_versions) / sizeof(*served_versions);
+         i++)
+        cfg.versions[i] = served_versions[i];
+    cfg.version_count = sizeof(served_versions) / sizeof(*served_versions);
     if (srv->o.idle_timeout > 0)
         cfg.idle_timeout = (quic_time)(srv->o.idle_timeout * 1e9);
     quic_conn *q = NULL;

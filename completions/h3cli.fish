@@ -42,6 +42,7 @@ complete -c h3cli -n '__fish_seen_subcommand_from get' -s 4 -l ipv4 -d 'IPv4 onl
 complete -c h3cli -n '__fish_seen_subcommand_from get' -s 6 -l ipv6 -d 'IPv6 only'
 complete -c h3cli -n '__fish_seen_subcommand_from get' -s m -l max-time -x -d 'time limit in seconds'
 complete -c h3cli -n '__fish_seen_subcommand_from get' -l connect-timeout -x -d 'handshake time limit in seconds'
+complete -c h3cli -n '__fish_seen_subcommand_from get' -l quic-version -x -a 'v1 v2' -d 'QUIC version'
 complete -c h3cli -n '__fish_seen_subcommand_from get' -l session-file -r -F -d 'TLS session to resume and save'
 complete -c h3cli -n '__fish_seen_subcommand_from get' -l cc -x -a 'cubic reno' -d 'congestion control'
 complete -c h3cli -n '__fish_seen_subcommand_from get' -l http3-only -d 'accepted for curl compatibility'

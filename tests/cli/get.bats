@@ -424,6 +424,18 @@ origin 127.0.0.1:$PORT" ]
   [ "$stderr" = "h3cli: (23) cannot write the session file /nonexistent/dir/s: No such file or directory" ]
 }
 
+@test "--quic-version v2: the whole connection in QUIC v2 (RFC 9369)" {
+  run --separate-stderr "$H3CLI" get -k -v --quic-version v2 "$(U /hello.txt)"
+  [ "$status" -eq 0 ]
+  [ "$output" = "hello world" ]
+  [[ "$stderr" == *"ms: QUIC v2, "* ]]
+  run --separate-stderr "$H3CLI" get -k -v --quic-version v1 "$(U /hello.txt)"
+  [[ "$stderr" == *"ms: QUIC v1, "* ]]
+  run --separate-stderr "$H3CLI" get -k --quic-version v3 "$(U /hello.txt)"
+  [ "$status" -eq 2 ]
+  [ "${stderr_lines[0]}" = "h3cli: option --quic-version: invalid argument 'v3'" ]
+}
+
 @test "a progress meter on a terminal's stderr for transfers over a second" {
   run script -qec "'$H3CLI' get -k -o '$BATS_TEST_TMPDIR/z' '$(U /zeros.bin)'" /dev/null
   [ "$status" -eq 0 ]

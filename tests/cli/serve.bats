@@ -237,7 +237,7 @@ except socket.timeout:
     pass
 EOF
   [ "$status" -eq 0 ]
-  [ "$output" = "00000001" ]
+  [ "$output" = "00000001 6b3343cf" ]
 }
 
 @test "--retry: a token-less Initial gets a Retry, a forged token nothing, get works" {

@@ -197,6 +197,8 @@ int quic_conn_new(quic_conn **out, const quic_config *config,
     fill_local_tparams(conn);
     rc = setup_streams(conn);
     if (rc == 0)
+        rc = quic_conn_qlog_open(conn);
+    if (rc == 0)
         rc = quic_conn_tls_start(conn);
     if (rc == 0 && !conn->is_client)
         rc = quic_conn_install_initial_keys(conn, &conn->initial_dcid);
@@ -213,6 +215,7 @@ void quic_conn_free(quic_conn *conn) {
     if (!conn)
         return;
     const quic_allocator *a = conn->alloc;
+    quic_conn_qlog_close(conn);
     quic_conn_teardown_crypto(conn);
     for (int i = 0; i < QUIC_PN_SPACE_COUNT; i++) {
         quic_ranges_cleanup(&conn->spaces[i].received);
@@ -429,6 +432,11 @@ void quic_conn_terminate(quic_conn *conn, conn_state state,
     ev.u.connection_terminated.idle_timeout = cause == CONN_END_IDLE;
     ev.u.connection_terminated.stateless_reset = cause == CONN_END_RESET;
     quic_evq_push(&conn->events, &ev);
+    quic_conn_qlog_closed(conn, cause, code, is_app, conn->close_reason);
+    quic_conn_qlog_state(
+        conn, state == CONN_STATE_CLOSING    ? QUIC_QLOG_STATE_CLOSING
+              : state == CONN_STATE_DRAINING ? QUIC_QLOG_STATE_DRAINING
+                                             : QUIC_QLOG_STATE_CLOSED);
 }
 
 void quic_conn_fail(quic_conn *conn, uint64_t wire_code, uint64_t frame_type,

@@ -84,6 +84,14 @@ int quic_conn_install_initial_keys(quic_conn *conn, const quic_cid *dcid) {
         return rc;
     conn->tx_keys[QUIC_LEVEL_INITIAL] = conn->is_client ? client : server;
     conn->rx_keys[QUIC_LEVEL_INITIAL] = conn->is_client ? server : client;
+    /* A server's first Initial keys come from quic_conn_new, before any
+     * clock: its trace starts with the first packet instead. */
+    if (conn->is_client || conn->qlog_started) {
+        quic_conn_qlog_key(conn, QUIC_LEVEL_INITIAL, true, QUIC_QLOG_NONE,
+                           QUIC_QLOG_KEY_TLS);
+        quic_conn_qlog_key(conn, QUIC_LEVEL_INITIAL, false, QUIC_QLOG_NONE,
+                           QUIC_QLOG_KEY_TLS);
+    }
     return 0;
 }
 
@@ -120,6 +128,9 @@ static int take_secrets(quic_conn *conn) {
         quic_keys_free(*slot);
         *slot = keys;
         conn->cipher_suite = quic_cipher_tls_suite(cipher);
+        quic_conn_qlog_key(conn, level, is_write,
+                           level == QUIC_LEVEL_APPLICATION ? 0 : QUIC_QLOG_NONE,
+                           QUIC_QLOG_KEY_TLS);
         if (level == QUIC_LEVEL_HANDSHAKE && is_write && conn->is_client)
             quic_recovery_set_has_handshake_keys(&conn->rec, conn->now);
     }
@@ -180,6 +191,7 @@ static int apply_peer_tparams(quic_conn *conn) {
     if (rc < 0)
         return QUIC_ERR_TRANSPORT_PARAMETER;
     conn->peer_tp_applied = true;
+    quic_conn_qlog_peer_params(conn);
     quic_recovery_set_max_ack_delay(&conn->rec, tp->max_ack_delay * QUIC_MS);
     quic_flowctl_tx_raise(&conn->tx_fc, tp->initial_max_data);
     quic_streams_set_peer(&conn->streams, tp->initial_max_streams_bidi,
@@ -217,6 +229,7 @@ void quic_conn_issue_cids(quic_conn *conn) {
 static void on_handshake_complete(quic_conn *conn) {
     conn->handshake_complete = true;
     conn->state = CONN_STATE_ESTABLISHED;
+    quic_conn_qlog_state(conn, QUIC_QLOG_STATE_HANDSHAKE_COMPLETE);
     const char *alpn = quic_tls_alpn(conn->tls);
     if (alpn) {
         snprintf(conn->alpn, sizeof(conn->alpn), "%s", alpn);
@@ -305,6 +318,7 @@ void quic_conn_confirm_handshake(quic_conn *conn) {
     if (conn->handshake_confirmed)
         return;
     conn->handshake_confirmed = true;
+    quic_conn_qlog_state(conn, QUIC_QLOG_STATE_HANDSHAKE_CONFIRMED);
     /* RFC 9001 §4.9.2: Handshake keys go once the handshake is confirmed
      * (Initial keys went earlier, §4.9.1). */
     quic_conn_discard_space(conn, QUIC_PN_SPACE_INITIAL);

@@ -160,7 +160,10 @@ static int on_ack(quic_conn *conn, quic_pn_space space, const quic_frame *f) {
     if (n_acked && space == QUIC_PN_SPACE_APPLICATION && conn->is_client &&
         conn->handshake_complete)
         quic_conn_confirm_handshake(conn);
-    return quic_conn_process_recovery_results(conn);
+    rc = quic_conn_process_recovery_results(conn);
+    if (n_acked)
+        quic_conn_qlog_metrics(conn);
+    return rc;
 }
 
 static int on_new_connection_id(quic_conn *conn, const quic_frame *f) {
@@ -443,6 +446,7 @@ int quic_conn_process_recovery_results(quic_conn *conn) {
             k = r->next;
         }
     const quic_sent_packet *lost = quic_recovery_lost(rec, &n);
+    quic_conn_qlog_lost(conn, lost, n);
     int rc = 0;
     for (size_t i = 0; i < n && rc != QUIC_ERR_NOMEM; i++)
         for (uint32_t k = lost[i].frames; k != QUIC_FRAME_REC_NONE;) {

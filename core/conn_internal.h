@@ -15,6 +15,7 @@
 #include "core/frame.h"
 #include "core/level.h"
 #include "core/pacer.h"
+#include "core/qlog.h"
 #include "core/ranges.h"
 #include "core/recovery.h"
 #include "core/rob.h"
@@ -184,6 +185,13 @@ struct quic_conn {
     bool borrowed_fin;
 
     quic_conn_stats stats;
+
+    /* qlog (conn_qlog.c): the writer exists only with a sink; it starts at
+     * the first event. */
+    quic_qlog *qlog;
+    bool qlog_started;
+    quic_qlog_conn_state qlog_state;
+    uint64_t rx_key_updates; /* peer phases we followed (qlog key_phase) */
 };
 
 /* The datagram being built and its open packet (conn_send.c). */
@@ -204,6 +212,14 @@ typedef struct conn_pkt_ctx {
 /* ---- conn.c ---------------------------------------------------------------
  */
 
+/* Why a connection ends, for the ConnectionTerminated flags. */
+typedef enum conn_end_cause {
+    CONN_END_LOCAL, /* we closed (the application, or an error we found) */
+    CONN_END_PEER,  /* the peer's CONNECTION_CLOSE */
+    CONN_END_IDLE,  /* the idle timeout */
+    CONN_END_RESET, /* a stateless reset */
+} conn_end_cause;
+
 /* Enters the closing state because of an error we detected: a transport
  * CONNECTION_CLOSE with |wire_code| naming |frame_type| and |reason|, and a
  * ConnectionTerminated event. No-op when already closing. */
@@ -214,14 +230,6 @@ void quic_conn_fail(quic_conn *conn, uint64_t wire_code, uint64_t frame_type,
  * (QUIC_ERR_FLOW_CONTROL → FLOW_CONTROL_ERROR, …; INTERNAL_ERROR for others).
  */
 uint64_t quic_conn_wire_code(int err);
-
-/* Why a connection ends, for the ConnectionTerminated flags. */
-typedef enum conn_end_cause {
-    CONN_END_LOCAL, /* we closed (the application, or an error we found) */
-    CONN_END_PEER,  /* the peer's CONNECTION_CLOSE */
-    CONN_END_IDLE,  /* the idle timeout */
-    CONN_END_RESET, /* a stateless reset */
-} conn_end_cause;
 
 /* Queues a ConnectionTerminated event and moves to |state| (CLOSING,
  * DRAINING or CLOSED); the closing/draining period starts at conn->now.
@@ -354,5 +362,37 @@ int quic_conn_build_datagrams(quic_conn *conn, quic_time now, uint8_t *buf,
 quic_time quic_conn_pacing_timer(const quic_conn *conn);
 /* The ACK delay timer of the application space. */
 quic_time quic_conn_ack_timer(const quic_conn *conn);
+
+/* ---- conn_qlog.c ------------------------------------------------------------
+ * Each call is a no-op when the config has no qlog sink. */
+
+/* Allocates the writer when the config has a qlog sink. Errors:
+ * QUIC_ERR_NOMEM. */
+int quic_conn_qlog_open(quic_conn *conn);
+/* Ends the trace (the sink's fin record) and frees the writer. */
+void quic_conn_qlog_close(quic_conn *conn);
+/* The qlog packet type of a packet of |space| (1-RTT for application). */
+quic_qlog_packet_type quic_conn_qlog_space_type(quic_pn_space space);
+/* packet_sent/packet_received of |length| wire bytes with the frames
+ * decoded from the plaintext |payload|. */
+void quic_conn_qlog_packet(quic_conn *conn, bool sent,
+                           quic_qlog_packet_type type, uint64_t pn,
+                           size_t length, const uint8_t *payload,
+                           size_t payload_len);
+/* recovery_metrics_updated from the RTT estimator, controller and pacer. */
+void quic_conn_qlog_metrics(quic_conn *conn);
+/* packet_lost for each of the |n| packets recovery declared lost. */
+void quic_conn_qlog_lost(quic_conn *conn, const quic_sent_packet *lost,
+                         size_t n);
+/* key_updated for our read or write keys of |level|. */
+void quic_conn_qlog_key(quic_conn *conn, quic_level level, bool is_write,
+                        uint64_t key_phase, quic_qlog_key_trigger trigger);
+/* connection_state_updated from the last logged state to |state|. */
+void quic_conn_qlog_state(quic_conn *conn, quic_qlog_conn_state state);
+/* parameters_set for the peer's transport parameters. */
+void quic_conn_qlog_peer_params(quic_conn *conn);
+/* connection_closed. */
+void quic_conn_qlog_closed(quic_conn *conn, conn_end_cause cause, uint64_t code,
+                           bool is_app, const char *reason);
 
 #endif

@@ -35,6 +35,10 @@ static int next_tx_phase(quic_conn *conn) {
     conn->tx_phase_packets = 0;
     conn->key_update_unacked = true;
     conn->key_updates++;
+    quic_conn_qlog_key(conn, QUIC_LEVEL_APPLICATION, true, conn->key_updates,
+                       conn->tx_phase == conn->rx_phase
+                           ? QUIC_QLOG_KEY_REMOTE_UPDATE
+                           : QUIC_QLOG_KEY_LOCAL_UPDATE);
     return 0;
 }
 
@@ -46,6 +50,9 @@ int quic_conn_key_phase_changed(quic_conn *conn, uint64_t pn, quic_time now) {
     conn->rx_phase = !conn->rx_phase;
     conn->rx_phase_first_pn = pn;
     conn->rx_prev_discard = now + quic_conn_close_period(conn);
+    conn->rx_key_updates++;
+    quic_conn_qlog_key(conn, QUIC_LEVEL_APPLICATION, false,
+                       conn->rx_key_updates, QUIC_QLOG_KEY_REMOTE_UPDATE);
     /* RFC 9001 §6.2: the peer initiated; we answer in the same phase. */
     if (conn->tx_phase != conn->rx_phase)
         return next_tx_phase(conn);

@@ -184,6 +184,11 @@ static int process_protected(quic_conn *conn, const quic_packet_header *h,
     }
     if (!check_peer_scid(conn, h))
         return 1;
+    quic_conn_qlog_packet(conn, false,
+                          h->type == QUIC_PACKET_ZERO_RTT
+                              ? QUIC_QLOG_PACKET_0RTT
+                              : quic_conn_qlog_space_type(space),
+                          pn, h->packet_len, pkt + hdr_len, (size_t)n);
     /* RFC 9000 §17.2, §17.3.1: reserved bits must be zero once unprotected;
      * a packet without frames is a violation too (§12.4). */
     uint8_t reserved = h->is_long ? (pkt[0] & 0x0c) : (pkt[0] & 0x18);

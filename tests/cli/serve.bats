@@ -331,7 +331,8 @@ EOF
   "$H3CLI" get -k -o "$BATS_TEST_TMPDIR/big" -o "$BATS_TEST_TMPDIR/big2" \
     "https://127.0.0.1:$port/big.bin" "https://127.0.0.1:$port/big.bin" 3>&- &
   gpid=$!
-  sleep 0.05
+  # Signal once the response has started (get creates -o at the headers).
+  for _ in $(seq 200); do [ -e "$BATS_TEST_TMPDIR/big" ] && break; sleep 0.01; done
   kill -INT "$pid"
   rc=0
   wait "$pid" || rc=$?

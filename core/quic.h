@@ -215,7 +215,14 @@ typedef struct quic_config {
     /* NSS key-log lines ("CLIENT_HANDSHAKE_TRAFFIC_SECRET <cr> <secret>"),
      * without a newline. */
     void (*keylog)(void *user, const char *line);
-    /* qlog JSON-SEQ records (RS, JSON text, LF); |fin| on the last one. */
+    /* qlog JSON-SEQ records (RS, JSON text, LF; draft-ietf-quic-qlog-
+     * quic-events): a header record, then packet_sent/packet_received with
+     * their frames, recovery_metrics_updated after ACKs, packet_lost,
+     * key_updated, connection_state_updated, parameters_set and
+     * connection_closed. The trace starts at the first call that passes a
+     * time; quic_conn_free hands an empty record with |fin| = true. Each
+     * record is at most 8 KB (a packet with more frames is logged with the
+     * frames that fit). */
     void (*qlog)(void *user, const uint8_t *data, size_t len, bool fin);
     /* Debug log lines; |level| 0 = error … 3 = debug. */
     void (*log)(void *user, int level, const char *line);

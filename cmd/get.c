@@ -115,6 +115,7 @@ static int on_option(void *ctx, int id, const char *arg) {
         return 0;
     case H3CLI_OPT_HTTP3_ONLY: return 0;
     case H3CLI_OPT_SESSION_FILE: o->session_file = arg; return 0;
+    case H3CLI_OPT_QLOG_DIR: o->qlog_dir = arg; return 0;
     case H3CLI_OPT_PATH_AS_IS: o->path_as_is = true; return 0;
     }
     return h3cli_opts_fail(cmd->name, "option not handled");
@@ -274,6 +275,7 @@ int h3cli_get_run(int argc, char **argv) {
         cleanup(&g);
         return rc;
     }
+    g.o.qlog_dir = h3cli_qlog_dir(g.o.qlog_dir);
     g.stdout_tty = isatty(STDOUT_FILENO);
     g.keylog = h3cli_keylog_open();
     g.loop = ev_default_loop(EVFLAG_AUTO);

@@ -9,6 +9,7 @@
 #include "cmd/addr.h"
 #include "cmd/loop.h"
 #include "cmd/output_progress.h"
+#include "cmd/output_qlog.h"
 #include "cmd/url.h"
 #include "cmd/writeout.h"
 #include "core/quic.h"
@@ -73,6 +74,7 @@ typedef struct get_opts {
     quic_cc_algorithm cc;
     uint32_t quic_version;    /* --quic-version */
     const char *session_file; /* --session-file */
+    const char *qlog_dir;     /* --qlog-dir or QLOGDIR */
     const char *urls[1024];
     size_t n_urls;
 } get_opts;
@@ -137,6 +139,7 @@ struct get_conn {
     quic_time t_start, t_handshake;
     ev_timer connect_timer;
     size_t n_active;
+    h3cli_qlog qlog;
 };
 
 struct get_run {

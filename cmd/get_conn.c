@@ -314,6 +314,11 @@ static void conn_keylog(void *user, const char *line) {
     h3cli_keylog_write(c->g->keylog, line);
 }
 
+static void conn_qlog(void *user, const uint8_t *data, size_t len, bool fin) {
+    get_conn *c = user;
+    h3cli_qlog_write(&c->qlog, data, len, fin);
+}
+
 /* A NewSessionTicket: the newest one is saved to --session-file. */
 static void conn_ticket(void *user, const uint8_t *ticket, size_t len) {
     get_conn *c = user;
@@ -347,6 +352,8 @@ static int make_quic(get_conn *c, get_xfer *x) {
     cfg.sink_user = c;
     if (g->keylog)
         cfg.keylog = conn_keylog;
+    if (g->o.qlog_dir)
+        cfg.qlog = conn_qlog;
     if (g->o.session_file) {
         char origin[300];
         snprintf(origin, sizeof(origin), "%s:%u", c->host, c->port);
@@ -415,6 +422,11 @@ static int open_and_connect(get_conn *c, get_xfer *x) {
         return -1;
     }
     c->started = true;
+    if (g->o.qlog_dir) { /* named after the DCID of our first Initial */
+        quic_conn_stats st;
+        quic_conn_get_stats(c->quic, &st);
+        h3cli_qlog_open(&c->qlog, g->o.qlog_dir, &st.peer_cid, true);
+    }
     if (g->o.connect_timeout > 0) {
         ev_timer_init(&c->connect_timer, on_connect_timeout,
                       g->o.connect_timeout, 0);
@@ -511,7 +523,8 @@ void get_conn_free(get_conn *c) {
         ev_timer_stop(c->g->loop, &c->connect_timer);
     h3cli_loop_conn_detach(&c->lc);
     h3_conn_free(c->h3);
-    quic_conn_free(c->quic);
+    quic_conn_free(c->quic); /* hands the qlog its last record */
+    h3cli_qlog_cleanup(&c->qlog);
     h3cli_loop_socket_stop(&c->sock);
     h3cli_udp_close(&c->sock.udp);
     free(c->host);

@@ -39,6 +39,7 @@ static int on_option(void *ctx, int id, const char *arg) {
         return 0;
     case H3CLI_OPT_CERT: o->cert = arg; return 0;
     case H3CLI_OPT_KEY: o->key = arg; return 0;
+    case H3CLI_OPT_QLOG_DIR: o->qlog_dir = arg; return 0;
     case H3CLI_OPT_RETRY: o->retry = true; return 0;
     case H3CLI_OPT_RETRY | H3CLI_OPT_NEGATED: o->retry = false; return 0;
     case H3CLI_OPT_DOTFILES: o->dotfiles = true; return 0;
@@ -475,6 +476,7 @@ int h3cli_serve_run(int argc, char **argv) {
     if ((srv.o.cert == NULL) != (srv.o.key == NULL))
         return h3cli_opts_fail(cmd->name, "--cert and --key go together");
     srv.o.dir = first < argc ? argv[first] : ".";
+    srv.o.qlog_dir = h3cli_qlog_dir(srv.o.qlog_dir);
     if (srv.o.n_listen == 0)
         srv.o.listen[srv.o.n_listen++] = DEFAULT_LISTEN;
     size_t n_workers = srv.o.workers > 1 ? (size_t)srv.o.workers : 1;

@@ -8,6 +8,7 @@
 #include "cmd/demux.h"
 #include "cmd/files.h"
 #include "cmd/loop.h"
+#include "cmd/output_qlog.h"
 #include "core/quic.h"
 #include "h3/h3.h"
 
@@ -22,6 +23,7 @@ typedef struct serve_opts {
     const char *listen[SERVE_MAX_LISTEN];
     size_t n_listen;
     const char *cert, *key, *dir, *echo_path;
+    const char *qlog_dir; /* --qlog-dir or QLOGDIR */
     bool dotfiles, quiet, events, json, retry;
     long long max_connections, workers;
     double idle_timeout; /* seconds */
@@ -70,6 +72,7 @@ struct serve_conn {
     uint64_t *draining;
     size_t n_draining, cap_draining;
     bool goaway_final; /* H3_GOAWAY_AUTO sent */
+    h3cli_qlog qlog;
 };
 
 typedef enum serve_body {

@@ -118,7 +118,8 @@ static void free_conn(serve_conn *c) {
     h3cli_loop_conn_detach(&c->lc);
     h3cli_demux_remove_value(&srv->demux, c);
     h3_conn_free(c->h3);
-    quic_conn_free(c->quic);
+    quic_conn_free(c->quic); /* hands the qlog its last record */
+    h3cli_qlog_cleanup(&c->qlog);
     free(c->draining);
     if (c->prev)
         c->prev->next = c->next;
@@ -204,7 +205,13 @@ static bool version_served(uint32_t v) {
     return false;
 }
 
-static quic_conn *make_quic(server *srv, const quic_server_params *sp) {
+static void conn_qlog(void *user, const uint8_t *data, size_t len, bool fin) {
+    serve_conn *c = user;
+    h3cli_qlog_write(&c->qlog, data, len, fin);
+}
+
+static quic_conn *make_quic(server *srv, serve_conn *c,
+                            const quic_server_params *sp) {
     quic_config cfg;
     quic_config_init(&cfg, false);
     cfg.alpn[0] = "h3";
@@ -216,6 +223,11 @@ static quic_conn *make_quic(server *srv, const quic_server_params *sp) {
     cfg.version_count = sizeof(served_versions) / sizeof(*served_versions);
     if (srv->o.idle_timeout > 0)
         cfg.idle_timeout = (quic_time)(srv->o.idle_timeout * 1e9);
+    if (srv->o.qlog_dir) {
+        cfg.qlog = conn_qlog;
+        cfg.sink_user = c;
+        h3cli_qlog_open(&c->qlog, srv->o.qlog_dir, &sp->original_dcid, false);
+    }
     quic_conn *q = NULL;
     if (quic_conn_new(&q, &cfg, sp) < 0)
         return NULL;
@@ -231,8 +243,9 @@ static void new_conn(server *srv, h3cli_loop_socket *s, h3cli_udp_datagram *d,
     serve_conn *c = calloc(1, sizeof(*c));
     if (!c)
         return;
-    c->quic = make_quic(srv, sp);
+    c->quic = make_quic(srv, c, sp);
     if (!c->quic) {
+        h3cli_qlog_cleanup(&c->qlog);
         free(c);
         return;
     }

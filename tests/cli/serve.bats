@@ -276,6 +276,31 @@ EOF
   [ "$status" -eq 0 ]
 }
 
+@test "--qlog-dir and QLOGDIR: one trace per connection on each side, same name" {
+  q=$BATS_TEST_TMPDIR/q
+  port=$(start_server qlog --qlog-dir "$q/server" "$SITE")
+  QLOGDIR=$q/client run get "https://127.0.0.1:$port/hello.txt"
+  [ "$output" = "hello world" ]
+  run "$H3CLI" get -k --qlog-dir "$q/client2" "https://127.0.0.1:$port/hello.txt"
+  stop_server qlog
+  sleep 0.2
+  c=$(ls "$q/client")
+  [[ "$c" =~ ^[0-9a-f]{16,40}_client\.sqlog$ ]]
+  [ -e "$q/server/${c%_client.sqlog}_server.sqlog" ]
+  [ "$(ls "$q/client2" | wc -l)" -eq 1 ]
+  python3 - "$q" <<'EOF'
+import glob, json, sys
+files = glob.glob(sys.argv[1] + "/*/*.sqlog")
+assert len(files) == 4, files
+for f in files:
+    data = open(f).read()
+    records = [json.loads(r) for r in data.split("\x1e") if r.strip()]
+    assert records[0]["file_schema"] == "urn:ietf:params:qlog:file:sequential"
+    names = {r.get("name") for r in records[1:]}
+    assert "quic:packet_sent" in names and "quic:packet_received" in names, names
+EOF
+}
+
 @test "cannot bind: one line, exit 1" {
   run --separate-stderr "$H3CLI" serve --listen "127.0.0.1:$PORT" "$SITE"
   [ "$status" -eq 1 ]

@@ -1,6 +1,12 @@
 /* core/rob.c — reassembly in lazily allocated fixed-size chunks, each with a
  * bitmap of the bytes received, kept in a ring sized by the window; it never
- * copies data out and never holds memory beyond the window. */
+ * copies data out and never holds memory beyond the window.
+ *
+ * The bitmap only describes bytes at or beyond contig_end: everything below
+ * is received by definition, whatever its bits say. So data that arrives at
+ * exactly contig_end (the common, in-order case) is copied and contig_end
+ * moved, with no bitmap work, and a new chunk needs only its bitmap zeroed,
+ * not its data. */
 #include "core/rob.h"
 
 #include <string.h>
@@ -12,7 +18,9 @@
 #define OFFSET_MAX ((UINT64_C(1) << 62) - 1)
 
 struct quic_rob_chunk {
-    uint64_t received[CHUNK_WORDS]; /* bit i: byte i of |data| arrived */
+    /* bit i: byte i of |data| arrived; meaningful only for bytes at or
+     * beyond contig_end (see above) */
+    uint64_t received[CHUNK_WORDS];
     uint8_t data[QUIC_ROB_CHUNK];
 };
 
@@ -98,9 +106,11 @@ static int ensure_chunks(quic_rob *rob, uint64_t offset, uint64_t end) {
         quic_rob_chunk **slot = slot_of(rob, k);
         if (*slot)
             continue;
-        *slot = quic_mem_calloc(rob->alloc, 1, sizeof(**slot));
+        /* Data bytes are read only once received: zero just the bitmap. */
+        *slot = quic_mem_malloc(rob->alloc, sizeof(**slot));
         if (!*slot)
             return QUIC_ERR_NOMEM;
+        memset((*slot)->received, 0, sizeof((*slot)->received));
     }
     return 0;
 }
@@ -132,10 +142,9 @@ static size_t first_missing(const quic_rob_chunk *c, size_t from) {
     return w * WORD_BITS + (size_t)__builtin_ctzll(missing);
 }
 
-/* Moves contig_end over every byte received in order. */
+/* Moves contig_end over bytes received earlier beyond it (the ring exists:
+ * its caller has just stored data). */
 static void advance_contiguous(quic_rob *rob) {
-    if (!rob->nslots)
-        return; /* only zero-length pieces so far */
     while (rob->contig_end < rob->max_received) {
         const quic_rob_chunk *c =
             *slot_of(rob, rob->contig_end / QUIC_ROB_CHUNK);
@@ -146,6 +155,23 @@ static void advance_contiguous(quic_rob *rob) {
         rob->contig_end += to - from;
         if (to < QUIC_ROB_CHUNK)
             return;
+    }
+}
+
+/* Copies [offset, offset + len) into the allocated chunks, setting the
+ * received bits only when |mark| (data beyond contig_end). */
+static void store(quic_rob *rob, uint64_t offset, const uint8_t *data,
+                  size_t len, bool mark) {
+    while (len) {
+        quic_rob_chunk *c = *slot_of(rob, offset / QUIC_ROB_CHUNK);
+        size_t at = (size_t)(offset % QUIC_ROB_CHUNK);
+        size_t n = QUIC_ROB_CHUNK - at < len ? QUIC_ROB_CHUNK - at : len;
+        memcpy(c->data + at, data, n);
+        if (mark)
+            mark_received(c, at, at + n);
+        offset += n;
+        data += n;
+        len -= n;
     }
 }
 
@@ -171,17 +197,19 @@ int quic_rob_push(quic_rob *rob, uint64_t offset, const uint8_t *data,
         rob->final_size = end;
     if (end > rob->max_received)
         rob->max_received = end;
-    while (len) {
-        quic_rob_chunk *c = *slot_of(rob, offset / QUIC_ROB_CHUNK);
-        size_t at = (size_t)(offset % QUIC_ROB_CHUNK);
-        size_t n = QUIC_ROB_CHUNK - at < len ? QUIC_ROB_CHUNK - at : len;
-        memcpy(c->data + at, data, n);
-        mark_received(c, at, at + n);
-        offset += n;
-        data += n;
-        len -= n;
+    if (!len)
+        return 0;
+    if (offset > rob->contig_end) {
+        /* A gap remains before this piece, so contig_end cannot move. */
+        store(rob, offset, data, len, true);
+        return 0;
     }
-    advance_contiguous(rob);
+    /* In order: the bytes fall below the new contig_end, where bits do not
+     * count; only data that arrived earlier beyond |end| needs the scan. */
+    store(rob, offset, data, len, false);
+    rob->contig_end = end;
+    if (rob->max_received > end)
+        advance_contiguous(rob);
     return 0;
 }
 

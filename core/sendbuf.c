@@ -256,9 +256,12 @@ int quic_sendbuf_on_sent(quic_sendbuf *sb, uint64_t offset, size_t len,
     if (offset > sb->end || len > sb->end - offset ||
         (fin && (!sb->fin || offset + len != sb->end)))
         return QUIC_ERR_INVALID_ARGUMENT;
-    int err = quic_ranges_remove(&sb->lost, offset, offset + len);
-    if (err)
-        return err;
+    /* Usually nothing is lost: skip the range search then. */
+    if (quic_ranges_count(&sb->lost)) {
+        int err = quic_ranges_remove(&sb->lost, offset, offset + len);
+        if (err)
+            return err;
+    }
     if (offset + len > sb->sent_upto)
         sb->sent_upto = offset + len;
     if (fin) {
@@ -302,6 +305,15 @@ int quic_sendbuf_on_acked(quic_sendbuf *sb, uint64_t offset, size_t len,
         return 0;
     if (offset < sb->acked_prefix)
         offset = sb->acked_prefix;
+    if (offset == sb->acked_prefix && !quic_ranges_count(&sb->acked)) {
+        /* In order, the common case: the prefix grows without touching the
+         * acknowledged set. */
+        sb->acked_prefix = end;
+        if (quic_ranges_count(&sb->lost))
+            quic_ranges_remove(&sb->lost, 0, end); /* trims: cannot fail */
+        drop_acked_segments(sb);
+        return 0;
+    }
     int err = quic_ranges_add(&sb->acked, offset, end);
     if (!err) /* a spurious loss: no need to send it again */
         err = quic_ranges_remove(&sb->lost, offset, end);

@@ -175,6 +175,30 @@ test_quic_sendbuf_on_acked_after_loss_cancels_retransmit(void **state) {
     quic_sendbuf_cleanup(&sb);
 }
 
+/* In-order acknowledgments (nothing acknowledged above the prefix) move
+ * the prefix directly; they still cancel lost bytes they cover. */
+static void test_quic_sendbuf_on_acked_in_order_trims_lost(void **state) {
+    (void)state;
+    quic_sendbuf sb;
+    quic_sendbuf_init(&sb, NULL);
+    append_pattern(&sb, 400);
+    send_next(&sb, 300);
+    assert_int_equal(quic_sendbuf_on_lost(&sb, 0, 300, false), 0);
+    assert_int_equal(quic_sendbuf_on_acked(&sb, 0, 200, false), 0);
+    assert_int_equal(sb.acked_prefix, 200);
+    assert_int_equal(quic_ranges_count(&sb.acked), 0);
+    expect_next(&sb, 1000, UINT64_MAX, 200, 100, false, false);
+    /* Overlapping the prefix: only the part above it counts. */
+    assert_int_equal(quic_sendbuf_on_acked(&sb, 100, 150, false), 0);
+    assert_int_equal(sb.acked_prefix, 250);
+    expect_next(&sb, 1000, UINT64_MAX, 250, 50, false, false);
+    assert_int_equal(quic_sendbuf_on_acked(&sb, 250, 50, false), 0);
+    assert_int_equal(quic_ranges_count(&sb.lost), 0);
+    expect_next(&sb, 1000, UINT64_MAX, 300, 100, false, true);
+    assert_int_equal(quic_sendbuf_buffered(&sb), 100);
+    quic_sendbuf_cleanup(&sb);
+}
+
 static void test_quic_sendbuf_fin_sent_lost_acked(void **state) {
     (void)state;
     quic_sendbuf sb;
@@ -492,6 +516,7 @@ int main(void) {
         cmocka_unit_test(test_quic_sendbuf_on_lost_skips_acked_parts),
         cmocka_unit_test(
             test_quic_sendbuf_on_acked_after_loss_cancels_retransmit),
+        cmocka_unit_test(test_quic_sendbuf_on_acked_in_order_trims_lost),
         cmocka_unit_test(test_quic_sendbuf_fin_sent_lost_acked),
         cmocka_unit_test(test_quic_sendbuf_fin_alone),
         cmocka_unit_test(test_quic_sendbuf_misuse_errors),

@@ -96,7 +96,7 @@ const h3cli_command h3cli_ping_command = {
 
 static const h3cli_opt serve_opts[] = {
     GROUP("Serving:"),
-    {"listen", 0, H3CLI_OPT_LISTEN, "<addr:port>", "listen on <addr:port>; repeatable (default localhost:4433: 127.0.0.1 and ::1)", NULL, 0},
+    {"listen", 0, H3CLI_OPT_LISTEN, "<addr:port>", "listen on <addr:port>; repeatable (default 127.0.0.1:4433 and [::1]:4433)", NULL, 0},
     {"dotfiles", 0, H3CLI_OPT_DOTFILES, NULL, "serve and list names starting with a dot", NULL, H3CLI_OPT_BOOL},
     {"echo", 0, H3CLI_OPT_ECHO, "<path>", "answer POST and PUT to <path> with the request body", NULL, 0},
     GROUP("TLS:"),

@@ -17,7 +17,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define DEFAULT_LISTEN "localhost:4433"
+/* The default: localhost on both families, whatever /etc/hosts says;
+ * ::1 is skipped quietly on a machine without IPv6. */
+#define DEFAULT_LISTEN_V4 "127.0.0.1:4433"
+#define DEFAULT_LISTEN_V6 "[::1]:4433"
 #define DEFAULT_PORT 4433
 #define MAX_WORKERS 64
 /* Graceful shutdown: the final GOAWAY after this, hard close after
@@ -76,8 +79,13 @@ static int on_option(void *ctx, int id, const char *arg) {
 /* Where to listen: every address each --listen names, ports filled in. */
 typedef struct listen_plan {
     struct sockaddr_storage addr[2 * SERVE_MAX_LISTEN];
+    bool optional[2 * SERVE_MAX_LISTEN]; /* dropped if it cannot bind */
     size_t n;
 } listen_plan;
+
+static bool is_default_v6(const serve_opts *o, size_t i) {
+    return o->default_listen && strcmp(o->listen[i], DEFAULT_LISTEN_V6) == 0;
+}
 
 static void set_port(struct sockaddr_storage *ss, uint16_t port) {
     if (ss->ss_family == AF_INET)
@@ -128,6 +136,7 @@ static int plan_listen(const serve_opts *o, listen_plan *plan) {
             return 1;
         }
         for (size_t k = 0; k < list.n && plan->n < 2 * SERVE_MAX_LISTEN; k++) {
+            plan->optional[plan->n] = is_default_v6(o, i);
             plan->addr[plan->n] = list.addrs[k];
             set_port(&plan->addr[plan->n++], port);
         }
@@ -148,6 +157,16 @@ static int open_sockets(listen_plan *plan, h3cli_udp_socket *socks,
                                                  : sizeof(struct sockaddr_in);
         int rc = h3cli_udp_open(&socks[i], (struct sockaddr *)a, len,
                                 flags | H3CLI_UDP_V6ONLY);
+        if (rc < 0 && plan->optional[i] &&
+            (rc == -EADDRNOTAVAIL || rc == -EAFNOSUPPORT)) {
+            memmove(&plan->addr[i], &plan->addr[i + 1],
+                    (plan->n - i - 1) * sizeof(plan->addr[0]));
+            memmove(&plan->optional[i], &plan->optional[i + 1],
+                    (plan->n - i - 1) * sizeof(plan->optional[0]));
+            plan->n--;
+            i--;
+            continue;
+        }
         if (rc < 0) {
             char text[64];
             h3cli_addr_format((struct sockaddr *)a, true, text, sizeof(text));
@@ -298,7 +317,7 @@ static int run_server(server *srv, const h3cli_server_identity *id) {
     if ((!srv->tls && make_tls(srv, id) != 0) ||
         h3cli_demux_init(&srv->demux) < 0)
         return 1;
-    if (srv->o.retry &&
+    if ((srv->o.retry || srv->o.max_connections > 0) &&
         quic_retry_key_new(&srv->retry_key, srv->retry_secret) < 0) {
         fprintf(stderr, "h3cli: serve: cannot make the Retry token key\n");
         return 1;
@@ -439,25 +458,25 @@ static int prepare(server *srv, listen_plan *plan, h3cli_server_identity *id,
         return 1;
     /* One token secret for all workers: a Retry from one is accepted by
      * any (each still seals with its own nonce generator). */
-    if (srv->o.retry && getrandom(srv->retry_secret, sizeof(srv->retry_secret),
-                                  0) != (ssize_t)sizeof(srv->retry_secret)) {
+    if ((srv->o.retry || srv->o.max_connections > 0) &&
+        getrandom(srv->retry_secret, sizeof(srv->retry_secret), 0) !=
+            (ssize_t)sizeof(srv->retry_secret)) {
         fprintf(stderr, "h3cli: serve: no random bytes for --retry\n");
         return 1;
     }
     char pin[QUIC_SPKI_PIN_SIZE];
     if (quic_tls_context_get_pin(srv->tls, pin, sizeof(pin)) < 0)
         snprintf(pin, sizeof(pin), "?");
-    srv->n_socks = plan->n;
     unsigned flags = n_workers > 1 ? H3CLI_UDP_REUSEPORT : 0;
     for (size_t w = 0; w < n_workers; w++) {
         if (open_sockets(plan, sets[w], flags) != 0) {
             for (size_t k = 0; k < w; k++)
                 for (size_t i = 0; i < plan->n; i++)
                     h3cli_udp_close(&sets[k][i]);
-            srv->n_socks = 0;
             return 1;
         }
     }
+    srv->n_socks = plan->n; /* without a default ::1 that could not bind */
     print_banner(srv, plan, id, pin);
     return 0;
 }
@@ -477,8 +496,11 @@ int h3cli_serve_run(int argc, char **argv) {
         return h3cli_opts_fail(cmd->name, "--cert and --key go together");
     srv.o.dir = first < argc ? argv[first] : ".";
     srv.o.qlog_dir = h3cli_qlog_dir(srv.o.qlog_dir);
-    if (srv.o.n_listen == 0)
-        srv.o.listen[srv.o.n_listen++] = DEFAULT_LISTEN;
+    if (srv.o.n_listen == 0) {
+        srv.o.listen[srv.o.n_listen++] = DEFAULT_LISTEN_V4;
+        srv.o.listen[srv.o.n_listen++] = DEFAULT_LISTEN_V6;
+        srv.o.default_listen = true;
+    }
     size_t n_workers = srv.o.workers > 1 ? (size_t)srv.o.workers : 1;
     static listen_plan plan;
     static h3cli_udp_socket sets[MAX_WORKERS][2 * SERVE_MAX_LISTEN];

@@ -25,6 +25,7 @@ typedef struct serve_opts {
     const char *cert, *key, *dir, *echo_path;
     const char *qlog_dir; /* --qlog-dir or QLOGDIR */
     bool dotfiles, quiet, events, json, retry;
+    bool default_listen; /* no --listen: 127.0.0.1 and ::1 */
     long long max_connections, workers;
     double idle_timeout; /* seconds */
 } serve_opts;

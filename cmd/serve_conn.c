@@ -177,6 +177,13 @@ static void send_version_negotiation(h3cli_loop_socket *s,
         send_one(s, d, buf, (size_t)n);
 }
 
+/* Past three quarters of --max-connections, new clients must prove their
+ * address first (RFC 9000 §8.1.2: Retry when under load). */
+static bool under_load(const server *srv) {
+    return srv->o.max_connections > 0 &&
+           4 * srv->n_conns >= 3 * (size_t)srv->o.max_connections;
+}
+
 /* --retry (RFC 9000 §8.1.2): an Initial without a token gets a Retry; one
  * with a valid Retry token makes a connection whose address is validated;
  * any other is dropped. True when the connection may be made. */
@@ -271,6 +278,12 @@ static void new_conn(server *srv, h3cli_loop_socket *s, h3cli_udp_datagram *d,
         return;
     }
     h3cli_loop_conn_feed(&c->lc, d, now);
+    /* An Initial that does not decrypt (noise, a spoofed or damaged
+     * packet) leaves no state behind: only a client that can speak holds
+     * a connection slot until its idle timeout. */
+    quic_conn_get_stats(c->quic, &st);
+    if (st.packets_received == 0)
+        free_conn(c);
 }
 
 void serve_on_datagram(h3cli_loop_socket *s, h3cli_udp_datagram *d,
@@ -299,7 +312,11 @@ void serve_on_datagram(h3cli_loop_socket *s, h3cli_udp_datagram *d,
     quic_server_params sp;
     memset(&sp, 0, sizeof(sp));
     cid_copy(&sp.original_dcid, h.dcid, h.dcid_len);
-    if (srv->retry_key && !validate_address(srv, s, d, &h, &sp, now))
+    /* A token is always checked (it may answer a Retry sent under load a
+     * moment ago); a token-less Initial needs one with --retry or load. */
+    if (srv->retry_key &&
+        (h.token_len > 0 || srv->o.retry || under_load(srv)) &&
+        !validate_address(srv, s, d, &h, &sp, now))
         return;
     new_conn(srv, s, d, &h, &sp, now);
 }

@@ -425,3 +425,35 @@ EOF
   stop_server max
   [ "$output" = "hello world" ]
 }
+
+@test "--max-connections: under load a token-less Initial gets a Retry" {
+  port=$(start_server load --max-connections 1 "$SITE")
+  probe() {
+    python3 - "$port" <<'EOF'
+import socket, sys
+port = int(sys.argv[1])
+dcid, scid = bytes(range(1, 9)), b"\xaa\xbb\xcc"
+rest = 1200 - (1 + 4 + 1 + 8 + 1 + 3 + 1 + 2)
+pkt = (bytes([0xc0]) + (1).to_bytes(4, "big") + bytes([8]) + dcid + bytes([3])
+       + scid + b"\0" + (0x4000 | rest).to_bytes(2, "big") + b"\0" * rest)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(0.5)
+s.sendto(pkt, ("127.0.0.1", port))
+try:
+    r, _ = s.recvfrom(2000)
+    print("retry" if r[0] & 0xf0 == 0xf0 else "other")
+except socket.timeout:
+    print("nothing")
+EOF
+  }
+  # Idle: the (undecryptable) Initial is taken as a connection attempt.
+  [ "$(probe)" = "nothing" ]
+  sleep 0.5
+  "$H3CLI" ping -c 4 -i 0.3 -k "127.0.0.1:$port" >/dev/null 3>&- &
+  ppid=$!
+  sleep 0.3
+  result=$(probe)
+  wait "$ppid"
+  stop_server load
+  [ "$result" = "retry" ]
+}

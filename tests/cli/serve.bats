@@ -18,6 +18,20 @@ start_server() { # name args...
   sed -n '1s/^listening on https:\/\/127\.0\.0\.1:\([0-9]*\)\/ .*/\1/p' "$out"
 }
 
+# Like start_server, on the address given (port 0); prints the port.
+start_server_on() { # name addr args...
+  local name=$1 addr=$2 out
+  shift 2
+  out=$BATS_FILE_TMPDIR/$name.out
+  "$H3CLI" serve --listen "$addr" "$@" >"$out" 2>"$BATS_FILE_TMPDIR/$name.err" 3>&- &
+  echo $! >"$BATS_FILE_TMPDIR/$name.pid"
+  for _ in $(seq 100); do
+    [ -s "$out" ] && break
+    sleep 0.05
+  done
+  sed -n '1s/^listening on https:\/\/[^ ]*:\([0-9]*\)\/ .*/\1/p' "$out"
+}
+
 stop_server() { # name
   local pid
   pid=$(cat "$BATS_FILE_TMPDIR/$1.pid" 2>/dev/null) || return 0
@@ -299,6 +313,18 @@ for f in files:
     names = {r.get("name") for r in records[1:]}
     assert "quic:packet_sent" in names and "quic:packet_received" in names, names
 EOF
+}
+
+@test "a wildcard listener answers from the address it was reached on" {
+  port=$(start_server_on wild "0.0.0.0:0" "$SITE")
+  run get "https://127.0.0.1:$port/hello.txt"
+  [ "$output" = "hello world" ]
+  other=$(ip -o -4 addr show scope global 2>/dev/null | awk '{split($4, a, "/"); print a[1]; exit}')
+  if [ -n "$other" ]; then
+    run get "https://$other:$port/hello.txt"
+    [ "$output" = "hello world" ]
+  fi
+  stop_server wild
 }
 
 @test "cannot bind: one line, exit 1" {

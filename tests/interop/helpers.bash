@@ -469,3 +469,59 @@ chromium_dump_dom() {
     --ignore-certificate-errors-spki-list="${CHROMIUM_SPKI:-$SPKI}" \
     "$@" --dump-dom "$url" > "$out" 2> "$out.err"
 }
+
+# ---- h3cli (tests/interop/h3cli_*.bats) ---------------------------------
+# Helpers for the suites that run our own h3cli against the peers above.
+
+# h3serve_start [OPTION...]: `h3cli serve` on 127.0.0.1:<free port> with the
+# test certificate, serving SERVE_DIR (default WWW); options pass through
+# (--echo PATH, --events, ...). Its access log (or --events lines) goes to
+# H3SERVE_LOG. Sets H3SERVE_PORT, H3SERVE_PID, H3SERVE_LOG.
+h3serve_start() {
+  [ -x "$H3CLI" ] || { echo "no $H3CLI: run make" >&2; return 1; }
+  export H3SERVE_PORT
+  H3SERVE_PORT=$(free_udp_port) || return 1
+  peer_start h3serve "$H3SERVE_PORT" "$H3CLI" serve \
+    --listen "127.0.0.1:$H3SERVE_PORT" --cert "$CERT" --key "$KEY" \
+    "$@" "${SERVE_DIR:-$WWW}"
+}
+
+# h3serve_stop: SIGTERM to the server (a graceful shutdown), then waits for
+# it; true when it exited 0. Its log is complete afterwards.
+h3serve_stop() {
+  local i
+  kill -TERM "$H3SERVE_PID" 2>/dev/null || return 1
+  for i in $(seq 100); do
+    kill -0 "$H3SERVE_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -0 "$H3SERVE_PID" 2>/dev/null && { peer_stop "$H3SERVE_PID"; return 1; }
+  wait "$H3SERVE_PID"
+}
+
+# h3serve_log_requests: the access-log lines of H3SERVE_LOG as
+# "METHOD PATH STATUS BYTES", one per request, in log order.
+h3serve_log_requests() {
+  sed -n 's/^[0-9T:.Z-]* [^ ]* "\([A-Z]*\) \([^"]*\)" \([0-9]*\) \([0-9]*\) .*/\1 \2 \3 \4/p' \
+    "$H3SERVE_LOG"
+}
+
+# h3get_urls_args DIR URL...: prints, NUL-separated, "-o DIR/<last path
+# component> URL" for each URL, for `h3cli get` with many URLs:
+#   mapfile -d '' args < <(h3get_urls_args "$DL" "${urls[@]}")
+h3get_urls_args() {
+  local dir=$1 url; shift
+  for url in "$@"; do printf '%s\0' -o "$dir/${url##*/}" "$url"; done
+}
+
+# gtls_log_followed_to_new_addr LOG: in a verbose gtlsclient log of a
+# --change-local-addr run, the server sent packets to the client's new
+# local address (RFC 9000 §9.3: a server follows the client's migration),
+# not only to the first one.
+gtls_log_followed_to_new_addr() {
+  local first ports
+  first=$(grep -m1 -o '^Sent packet: local=\[[0-9a-f.:]*\]:[0-9]*' "$1" | sed 's/^Sent packet: //')
+  ports=$(grep '^Received packet: ' "$1" | grep -o 'local=\[[0-9a-f.:]*\]:[0-9]*' |
+          grep -vxF "$first" | sort -u | wc -l)
+  [ -n "$first" ] && [ "$ports" -ge 1 ]
+}

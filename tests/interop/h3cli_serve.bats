@@ -1,0 +1,74 @@
+#!/usr/bin/env bats
+# tests/interop/h3cli_serve.bats — ngtcp2's gtlsclient and quic-go's client
+# fetching from `h3cli serve`: 1 MB and 50 MB bodies compared by sha256, and
+# the transport features gtlsclient can drive (resumption with 0-RTT, Retry,
+# key update, migration to a new local address, ChaCha20-Poly1305 only),
+# each proved from gtlsclient's verbose log and the server's access log.
+load helpers
+
+setup_file() { interop_setup_file; }
+teardown_file() { interop_teardown_file; }
+setup() {
+  interop_setup
+  [ -x "$H3CLI" ] || skip "$H3CLI not built: run make"
+}
+teardown() { interop_teardown; }
+
+@test "gtlsclient <- h3cli serve: 1 MB and 50 MB, sha256 equal, access log" {
+  h3serve_start
+  gtlsclient_get "$DL" "$H3SERVE_PORT" -- /1mb.bin
+  gtlsclient_get "$DL" "$H3SERVE_PORT" -- /50mb.bin
+  same_file "$DL/1mb.bin" "$WWW/1mb.bin"
+  same_file "$DL/50mb.bin" "$WWW/50mb.bin"
+  h3serve_stop
+  run h3serve_log_requests
+  [ "$output" = "$(printf '%s\n' 'GET /1mb.bin 200 1000000' 'GET /50mb.bin 200 50000000')" ]
+}
+
+@test "gtlsclient <- h3cli serve: 20 URLs on one connection" {
+  h3serve_start
+  local paths=() i
+  for i in $(seq 11 30); do paths+=("$(printf '/sub/s%02d.js' "$i")"); done
+  gtlsclient_get "$DL" "$H3SERVE_PORT" -- "${paths[@]}"
+  for i in "${paths[@]}"; do same_file "$DL/${i##*/}" "$WWW$i"; done
+  h3serve_stop
+  # Twenty 200s, all from one client address and port.
+  [ "$(h3serve_log_requests | grep -c '^GET /sub/s[0-9]*\.js 200 ')" -eq 20 ]
+  [ "$(sed -n 's/^[^ ]* \([^ ]*\) "GET .*/\1/p' "$H3SERVE_LOG" | sort -u | wc -l)" -eq 1 ]
+}
+
+@test "quic-go client <- h3cli serve: 1 MB and 50 MB, sha256 equal, test CA verified" {
+  [ -x "$QUICGO_BIN/quicgo-client" ] || skip "quic-go tools not built: run deps/interop.sh"
+  h3serve_start
+  local f
+  for f in 1mb.bin 50mb.bin; do
+    quicgo_get "$DL/$f" "https://127.0.0.1:$H3SERVE_PORT/$f"
+    [ "$QUICGO_STATUS" = 200 ]
+    same_file "$DL/$f" "$WWW/$f"
+  done
+}
+
+@test "gtlsclient <- h3cli serve: no Retry unless asked" {
+  h3serve_start
+  PEER_VERBOSE=1 gtlsclient_get "$DL" "$H3SERVE_PORT" -- /index.html \
+    > "$BATS_TEST_TMPDIR/c.log" 2>&1
+  run ! gtls_log_retry "$BATS_TEST_TMPDIR/c.log"
+  same_file "$DL/index.html" "$WWW/index.html"
+}
+
+@test "gtlsclient --key-update <- h3cli serve: keys updated, 1 MB intact" {
+  h3serve_start
+  local log=$BATS_TEST_TMPDIR/c.log
+  PEER_VERBOSE=1 gtlsclient_get "$DL" "$H3SERVE_PORT" --key-update=1ms -- /1mb.bin > "$log" 2>&1
+  gtls_log_key_update "$log"
+  same_file "$DL/1mb.bin" "$WWW/1mb.bin"
+}
+
+@test "gtlsclient <- h3cli serve: ChaCha20-Poly1305 only, 1 MB intact" {
+  h3serve_start
+  local log=$BATS_TEST_TMPDIR/c.log
+  PEER_VERBOSE=1 gtlsclient_get "$DL" "$H3SERVE_PORT" \
+    --ciphers=NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+CHACHA20-POLY1305 -- /1mb.bin > "$log" 2>&1
+  [ "$(gtls_log_cipher "$log")" = CHACHA20-POLY1305 ]
+  same_file "$DL/1mb.bin" "$WWW/1mb.bin"
+}

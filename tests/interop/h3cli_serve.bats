@@ -1,9 +1,9 @@
 #!/usr/bin/env bats
 # tests/interop/h3cli_serve.bats — ngtcp2's gtlsclient and quic-go's client
-# fetching from `h3cli serve`: 1 MB and 50 MB bodies compared by sha256, and
-# the transport features gtlsclient can drive (resumption with 0-RTT, Retry,
-# key update, migration to a new local address, ChaCha20-Poly1305 only),
-# each proved from gtlsclient's verbose log and the server's access log.
+# fetching from `h3cli serve`: 1 MB and 50 MB bodies compared by sha256, 20
+# URLs on one connection, and the transport features gtlsclient can drive
+# (Retry with `serve --retry`, key update, ChaCha20-Poly1305 only), each
+# proved from gtlsclient's verbose log and the server's access log.
 load helpers
 
 setup_file() { interop_setup_file; }
@@ -46,6 +46,15 @@ teardown() { interop_teardown; }
     [ "$QUICGO_STATUS" = 200 ]
     same_file "$DL/$f" "$WWW/$f"
   done
+}
+
+@test "gtlsclient <- h3cli serve --retry: the client sees a Retry and still gets the page" {
+  h3serve_start --retry
+  PEER_VERBOSE=1 gtlsclient_get "$DL" "$H3SERVE_PORT" -- /index.html \
+    > "$BATS_TEST_TMPDIR/c.log" 2>&1
+  gtls_log_retry "$BATS_TEST_TMPDIR/c.log"
+  [ "$(gtls_log_statuses "$BATS_TEST_TMPDIR/c.log")" = 200 ]
+  same_file "$DL/index.html" "$WWW/index.html"
 }
 
 @test "gtlsclient <- h3cli serve: no Retry unless asked" {

@@ -52,8 +52,13 @@ int quic_conn_tls_start(quic_conn *conn) {
     p.server_name = conn->is_client ? conn->cfg.server_name : NULL;
     p.transport_params = tp;
     p.transport_params_len = (size_t)rc;
-    p.session = conn->cfg.session_ticket;
-    p.session_len = conn->cfg.session_ticket_len;
+    if (conn->is_client && conn->cfg.session_ticket) {
+        rc = quic_conn_ticket_open(conn, conn->cfg.session_ticket,
+                                   conn->cfg.session_ticket_len, &p.session,
+                                   &p.session_len);
+        if (rc < 0)
+            return rc;
+    }
     p.allocator = conn->alloc;
     return quic_tls_new(&conn->tls, conn->tls_ctx, &p);
 }
@@ -133,6 +138,8 @@ static int take_secrets(quic_conn *conn) {
                            QUIC_QLOG_KEY_TLS);
         if (level == QUIC_LEVEL_HANDSHAKE && is_write && conn->is_client)
             quic_recovery_set_has_handshake_keys(&conn->rec, conn->now);
+        if (level == QUIC_LEVEL_EARLY_DATA && is_write)
+            quic_conn_apply_remembered_tparams(conn);
     }
     return rc;
 }
@@ -199,6 +206,9 @@ static int apply_peer_tparams(quic_conn *conn) {
                           tp->initial_max_stream_data_bidi_local,
                           tp->initial_max_stream_data_bidi_remote,
                           tp->initial_max_stream_data_uni);
+    /* 0-RTT data may have stopped at the remembered limits. */
+    conn->conn_blocked = false;
+    quic_streams_requeue_sendable(&conn->streams);
     if (conn->is_client && quic_tparams_has(tp, QUIC_TP_STATELESS_RESET_TOKEN))
         quic_peer_cids_set_token0(&conn->peer_cids, tp->stateless_reset_token);
     quic_conn_restart_idle(conn, conn->now);
@@ -226,8 +236,26 @@ void quic_conn_issue_cids(quic_conn *conn) {
     }
 }
 
+/* Client: 0-RTT ends with the handshake (RFC 9001 §4.9.3); data the server
+ * declined goes again in 1-RTT (§4.6.2). */
+static int end_zero_rtt(quic_conn *conn) {
+    if (!conn->is_client)
+        return 0;
+    quic_keys_free(conn->tx_keys[QUIC_LEVEL_EARLY_DATA]);
+    conn->tx_keys[QUIC_LEVEL_EARLY_DATA] = NULL;
+    if (!conn->zero_rtt_sent ||
+        quic_tls_early_data_status(conn->tls) == QUIC_TLS_EARLY_DATA_ACCEPTED)
+        return 0;
+    return quic_conn_requeue_zero_rtt(conn);
+}
+
 static void on_handshake_complete(quic_conn *conn) {
     conn->handshake_complete = true;
+    if (end_zero_rtt(conn) < 0) {
+        quic_conn_fail(conn, QUIC_INTERNAL_ERROR, QUIC_FRAME_TYPE_NONE,
+                       "out of memory");
+        return;
+    }
     conn->state = CONN_STATE_ESTABLISHED;
     quic_conn_qlog_state(conn, QUIC_QLOG_STATE_HANDSHAKE_COMPLETE);
     const char *alpn = quic_tls_alpn(conn->tls);
@@ -266,8 +294,7 @@ static void take_session_tickets(quic_conn *conn) {
     const uint8_t *t;
     size_t len;
     while (quic_tls_take_session_ticket(conn->tls, &t, &len))
-        if (conn->cfg.session_ticket_sink)
-            conn->cfg.session_ticket_sink(conn->cfg.sink_user, t, len);
+        quic_conn_ticket_emit(conn, t, len);
 }
 
 static void tls_failed(quic_conn *conn, int rc) {

@@ -457,3 +457,23 @@ int quic_conn_process_recovery_results(quic_conn *conn) {
     quic_recovery_clear_results(rec);
     return rc == QUIC_ERR_NOMEM ? rc : 0;
 }
+
+int quic_conn_requeue_zero_rtt(quic_conn *conn) {
+    quic_recovery *rec = &conn->rec;
+    size_t cursor = 0;
+    int rc = 0;
+    const quic_sent_packet *pkt;
+    while (rc != QUIC_ERR_NOMEM &&
+           (pkt = quic_recovery_next_outstanding(
+                rec, QUIC_PN_SPACE_APPLICATION, &cursor)) != NULL)
+        for (uint32_t k = pkt->frames; k != QUIC_FRAME_REC_NONE;) {
+            const quic_frame_rec *r = quic_recovery_frame(rec, k);
+            rc = on_frame_lost(conn, QUIC_PN_SPACE_APPLICATION, r);
+            k = r->next;
+        }
+    /* The server never saw them: they leave recovery without an ACK or a
+     * loss (no congestion response), as a discarded space does; packet
+     * numbers keep growing (RFC 9000 §12.3: 0-RTT and 1-RTT share them). */
+    quic_recovery_discard_space(rec, QUIC_PN_SPACE_APPLICATION, conn->now);
+    return rc == QUIC_ERR_NOMEM ? rc : 0;
+}

@@ -162,7 +162,8 @@ int quic_conn_write_frames(quic_conn *conn, conn_pkt_ctx *ctx, quic_time now) {
     if (conn->state == CONN_STATE_CLOSING)
         return write_close(conn, ctx);
     conn_space *s = &conn->spaces[ctx->space];
-    if (s->ack_pending)
+    /* RFC 9000 §12.4 Table 3: no ACK in 0-RTT packets. */
+    if (s->ack_pending && !ctx->zero_rtt)
         write_ack(conn, ctx, now);
     if (!ctx->cwnd_ok && !s->probes)
         return 0;

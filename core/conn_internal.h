@@ -108,6 +108,11 @@ struct quic_conn {
     bool handshake_done_pending; /* server: HANDSHAKE_DONE to (re)send */
     bool peer_tp_applied;
     quic_tparams local_tp, peer_tp;
+    /* Client 0-RTT (RFC 9000 §7.4.1): the server parameters remembered in
+     * the session ticket (conn_ticket.c), and whether 0-RTT packets went. */
+    quic_tparams remembered_tp;
+    bool has_remembered_tp;
+    bool zero_rtt_sent;
 
     /* 1-RTT key phases (RFC 9001 §6); rx_keys/tx_keys[APPLICATION] hold the
      * current ones. */
@@ -206,6 +211,7 @@ typedef struct conn_pkt_ctx {
     size_t pn_offset, pn_len;
     uint64_t pn;
     quic_pn_space space;
+    bool zero_rtt; /* an application-space packet with 0-RTT keys */
     bool eliciting, in_flight;
 } conn_pkt_ctx;
 
@@ -287,6 +293,23 @@ void quic_conn_confirm_handshake(quic_conn *conn);
 /* The packet-number space of |level|. */
 quic_pn_space quic_conn_level_space(quic_level level);
 
+/* ---- conn_ticket.c --------------------------------------------------------
+ */
+
+/* Client: hands a TLS |session| to the session_ticket sink as ticket bytes
+ * (format version, the server's remembered transport parameters, the
+ * session). Nothing without a sink or before the peer's parameters. */
+void quic_conn_ticket_emit(quic_conn *conn, const uint8_t *session,
+                           size_t len);
+/* Client: splits quic_config.session_ticket bytes into the remembered
+ * parameters (kept in conn->remembered_tp) and the TLS session (a view into
+ * |ticket|). Errors: QUIC_ERR_TLS_SESSION (unknown format or truncated). */
+int quic_conn_ticket_open(quic_conn *conn, const uint8_t *ticket, size_t len,
+                          const uint8_t **session, size_t *session_len);
+/* Client with 0-RTT keys: the remembered limits bound what it sends until
+ * the server's parameters arrive. */
+void quic_conn_apply_remembered_tparams(quic_conn *conn);
+
 /* ---- conn_keyupdate.c ---------------------------------------------------- */
 
 /* The read keys for a 1-RTT packet with key phase bit |phase| and packet
@@ -331,6 +354,10 @@ int quic_conn_process_frames(quic_conn *conn, int pkt_type, quic_pn_space space,
                              bool *eliciting);
 /* Acts on the acknowledged and lost packets recovery reported. */
 int quic_conn_process_recovery_results(quic_conn *conn);
+/* Client, 0-RTT rejected (RFC 9001 §4.6.2): the frames of every packet
+ * sent so far in the application space (all 0-RTT) go again in 1-RTT.
+ * Errors: QUIC_ERR_NOMEM. */
+int quic_conn_requeue_zero_rtt(quic_conn *conn);
 /* Returns |n| bytes of connection credit (read or reset stream data). */
 void quic_conn_return_credit(quic_conn *conn, uint64_t n);
 

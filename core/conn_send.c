@@ -14,15 +14,23 @@
 
 #define MIN_DATAGRAM 1200 /* RFC 9000 §14.1 */
 
-static quic_level space_tx_level(quic_pn_space space) {
-    return space == QUIC_PN_SPACE_INITIAL     ? QUIC_LEVEL_INITIAL
-           : space == QUIC_PN_SPACE_HANDSHAKE ? QUIC_LEVEL_HANDSHAKE
-                                              : QUIC_LEVEL_APPLICATION;
+/* The keys a packet of |space| is sealed with: a client without 1-RTT keys
+ * yet sends application data with 0-RTT keys when it has them (RFC 9001
+ * §4.6.1). */
+static quic_level space_tx_level(const quic_conn *conn, quic_pn_space space) {
+    if (space == QUIC_PN_SPACE_INITIAL)
+        return QUIC_LEVEL_INITIAL;
+    if (space == QUIC_PN_SPACE_HANDSHAKE)
+        return QUIC_LEVEL_HANDSHAKE;
+    if (!conn->tx_keys[QUIC_LEVEL_APPLICATION] &&
+        conn->tx_keys[QUIC_LEVEL_EARLY_DATA])
+        return QUIC_LEVEL_EARLY_DATA;
+    return QUIC_LEVEL_APPLICATION;
 }
 
 static bool space_can_send(const quic_conn *conn, quic_pn_space space) {
     return !conn->spaces[space].discarded &&
-           conn->tx_keys[space_tx_level(space)] != NULL;
+           conn->tx_keys[space_tx_level(conn, space)] != NULL;
 }
 
 /* Writes the header of a new packet in |space| at ctx->pos. Returns false
@@ -35,14 +43,17 @@ static bool open_packet(quic_conn *conn, conn_pkt_ctx *ctx,
     size_t pn_len =
         quic_pn_encode_len(pn, conn->rec.spaces[space].largest_acked);
     int hdr;
-    if (space == QUIC_PN_SPACE_APPLICATION) {
+    ctx->zero_rtt = space == QUIC_PN_SPACE_APPLICATION &&
+                    space_tx_level(conn, space) == QUIC_LEVEL_EARLY_DATA;
+    if (space == QUIC_PN_SPACE_APPLICATION && !ctx->zero_rtt) {
         hdr = quic_short_header_write(ctx->pos, ctx->end, dcid->data, dcid->len,
                                       false, conn->tx_phase, pn, pn_len);
     } else {
         quic_long_header_fields f;
         memset(&f, 0, sizeof(f));
-        f.type = space == QUIC_PN_SPACE_INITIAL ? QUIC_PACKET_INITIAL
-                                                : QUIC_PACKET_HANDSHAKE;
+        f.type = space == QUIC_PN_SPACE_INITIAL     ? QUIC_PACKET_INITIAL
+                 : space == QUIC_PN_SPACE_HANDSHAKE ? QUIC_PACKET_HANDSHAKE
+                                                    : QUIC_PACKET_ZERO_RTT;
         f.version = conn->version;
         f.dcid = dcid->data;
         f.dcid_len = dcid->len;
@@ -112,15 +123,18 @@ static int close_packet(quic_conn *conn, conn_pkt_ctx *ctx, size_t pad_to,
     if (pad_to)
         pad_packet(ctx, pad_to);
     size_t payload_len = (size_t)(ctx->p - ctx->payload);
-    if (ctx->space != QUIC_PN_SPACE_APPLICATION)
+    if (ctx->space != QUIC_PN_SPACE_APPLICATION || ctx->zero_rtt)
         quic_long_header_set_length(ctx->pkt, ctx->pn_offset,
                                     ctx->pn_len + payload_len +
                                         QUIC_AEAD_TAG_LEN);
-    quic_keys *keys = conn->tx_keys[space_tx_level(ctx->space)];
+    quic_keys *keys = conn->tx_keys[space_tx_level(conn, ctx->space)];
     /* Logged from the plaintext; the sealed length is header, payload and
      * tag. */
     quic_conn_qlog_packet(
-        conn, true, quic_conn_qlog_space_type(ctx->space), ctx->pn,
+        conn, true,
+        ctx->zero_rtt ? QUIC_QLOG_PACKET_0RTT
+                      : quic_conn_qlog_space_type(ctx->space),
+        ctx->pn,
         ctx->pn_offset + ctx->pn_len + payload_len + QUIC_AEAD_TAG_LEN,
         ctx->payload, payload_len);
     int len =
@@ -139,7 +153,9 @@ static int close_packet(quic_conn *conn, conn_pkt_ctx *ctx, size_t pad_to,
         return rc;
     }
     conn->spaces[ctx->space].next_pn++;
-    if (ctx->space == QUIC_PN_SPACE_APPLICATION)
+    if (ctx->zero_rtt)
+        conn->zero_rtt_sent = true;
+    else if (ctx->space == QUIC_PN_SPACE_APPLICATION)
         quic_conn_key_update_on_sent(conn);
     ctx->pos = ctx->pkt + len;
     ctx->packets++;

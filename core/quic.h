@@ -202,7 +202,17 @@ typedef struct quic_config {
 
     /* Client resumption: a ticket from a previous session_ticket sink call
      * (session + remembered transport parameters), and whether to send 0-RTT
-     * data with it. */
+     * data with it. Bytes of another format make quic_conn_new fail with
+     * QUIC_ERR_TLS_SESSION (retry without them).
+     * 0-RTT (RFC 9001 §4.6): with |enable_early_data| and a ticket whose
+     * server allowed early data, stream data queued after quic_conn_connect
+     * goes in 0-RTT packets, within the limits the ticket remembered
+     * (RFC 9000 §7.4.1: initial_max_data, the stream-data and stream-count
+     * limits, active_connection_id_limit, max_datagram_frame_size).
+     * HandshakeCompleted.early_data_accepted tells whether the server took
+     * it; when it did not, the same bytes are sent again in 1-RTT, so the
+     * application sees no difference but latency. A server accepts 0-RTT
+     * when its TLS context was made with |enable_early_data|. */
     const uint8_t *session_ticket;
     size_t session_ticket_len;
     bool enable_early_data;
@@ -210,7 +220,9 @@ typedef struct quic_config {
     /* Sinks, all optional, called synchronously from inside engine calls.
      * They must not call back into the connection. */
     void *sink_user;
-    /* A new session ticket (client): store the bytes to resume later. */
+    /* A new session ticket (client): store the bytes to resume later. They
+     * are opaque: a format version, the server's transport parameters to
+     * remember (RFC 9000 §7.4.1), and the serialized TLS session. */
     void (*session_ticket_sink)(void *user, const uint8_t *ticket, size_t len);
     /* NSS key-log lines ("CLIENT_HANDSHAKE_TRAFFIC_SECRET <cr> <secret>"),
      * without a newline. */

@@ -271,11 +271,16 @@ out:
 }
 
 bool h3cli_opts_seconds(const char *arg, double *out) {
-    char *end;
-    errno = 0;
-    double v = strtod(arg, &end);
-    if (errno || end == arg || *end != '\0' || !isfinite(v) || v < 0 ||
-        v > 1e9 || arg[0] == '-' || arg[0] == '+' || arg[0] == ' ')
+    /* Plain decimals only ("5", "0.2", ".5"): no sign, exponent, hex,
+     * "inf" or "nan", which strtod would take. */
+    size_t digits = strspn(arg, "0123456789");
+    const char *rest = arg + digits;
+    if (*rest == '.')
+        rest += 1 + strspn(rest + 1, "0123456789");
+    if (*rest != '\0' || rest == arg || (rest == arg + 1 && *arg == '.'))
+        return false;
+    double v = strtod(arg, NULL);
+    if (!isfinite(v) || v > 1e9)
         return false;
     *out = v;
     return true;

@@ -4,6 +4,7 @@
  * conn_recv.c, conn_send.c, conn_crypto.c and conn_api.c. */
 #include "core/conn_internal.h"
 
+#include "core/crypto.h"
 #include "core/mem.h"
 #include "core/pn.h"
 
@@ -87,7 +88,8 @@ static void fill_local_tparams(quic_conn *conn) {
         SET(QUIC_TP_ORIGINAL_DCID, original_dcid, conn->original_dcid);
         if (conn->retried)
             SET(QUIC_TP_RETRY_SCID, retry_scid, conn->retry_scid);
-        quic_conn_random(conn, tp->stateless_reset_token, 16);
+        quic_conn_reset_token(conn, &conn->local_cids.slots[0].cid,
+                              tp->stateless_reset_token);
         quic_tparams_set_present(tp, QUIC_TP_STATELESS_RESET_TOKEN);
     }
 #undef SET
@@ -162,6 +164,11 @@ static quic_conn *conn_alloc(const quic_config *config) {
         conn->alloc = &conn->alloc_copy;
     }
     conn->cfg = *config;
+    if (!conn->cfg.has_stateless_reset_key) {
+        quic_conn_random(conn, conn->cfg.stateless_reset_key,
+                         sizeof(conn->cfg.stateless_reset_key));
+        conn->cfg.has_stateless_reset_key = true;
+    }
     conn->is_client = config->is_client;
     conn->version = config->versions[0];
     conn->idle_deadline = QUIC_TIME_NONE;
@@ -231,6 +238,8 @@ void quic_conn_free(quic_conn *conn) {
     quic_mem_free(a, conn->pings);
     quic_mem_free(a, conn->token);
     quic_mem_free(a, conn->close_reason);
+    quic_secure_zero(conn->cfg.stateless_reset_key,
+                     sizeof(conn->cfg.stateless_reset_key));
     quic_mem_free(a, conn);
 }
 

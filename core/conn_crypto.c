@@ -225,7 +225,7 @@ void quic_conn_issue_cids(quic_conn *conn) {
         uint8_t token[QUIC_RESET_TOKEN_LEN];
         cid.len = (uint8_t)conn->local_cid_len;
         quic_conn_random(conn, cid.data, cid.len);
-        quic_conn_random(conn, token, sizeof(token));
+        quic_conn_reset_token(conn, &cid, token);
         if (quic_local_cids_issue(&conn->local_cids, &cid, token) < 0)
             break;
         quic_event ev;

@@ -293,6 +293,14 @@ void quic_conn_confirm_handshake(quic_conn *conn);
 /* The packet-number space of |level|. */
 quic_pn_space quic_conn_level_space(quic_level level);
 
+/* ---- conn_reset.c ---------------------------------------------------------
+ */
+
+/* The stateless reset token of our connection ID |cid|, derived from
+ * cfg.stateless_reset_key (RFC 9000 §10.3.2). */
+void quic_conn_reset_token(quic_conn *conn, const quic_cid *cid,
+                           uint8_t token[QUIC_RESET_TOKEN_LEN]);
+
 /* ---- conn_ticket.c --------------------------------------------------------
  */
 

@@ -147,6 +147,7 @@ typedef enum quic_cc_algorithm {
 } quic_cc_algorithm;
 
 #define QUIC_MAX_ALPN 8
+#define QUIC_STATELESS_RESET_KEY_LEN 32
 #define QUIC_MAX_VERSIONS 4
 
 /* Filled by quic_config_init() with defaults, then adjusted field by field.
@@ -216,6 +217,14 @@ typedef struct quic_config {
     const uint8_t *session_ticket;
     size_t session_ticket_len;
     bool enable_early_data;
+
+    /* Stateless reset (RFC 9000 §10.3): the static key the reset tokens of
+     * our connection IDs are derived from (HMAC-SHA256 of the CID, §10.3.2).
+     * A server's processes share it, so that one that lost a connection's
+     * state can still end it with quic_stateless_reset_build. Without
+     * |has_stateless_reset_key|, each connection draws a random key. */
+    uint8_t stateless_reset_key[QUIC_STATELESS_RESET_KEY_LEN];
+    bool has_stateless_reset_key;
 
     /* Sinks, all optional, called synchronously from inside engine calls.
      * They must not call back into the connection. */
@@ -688,6 +697,20 @@ int quic_retry_build(uint8_t *buf, size_t cap, quic_token_key *key,
 int quic_retry_validate(quic_token_key *key, const quic_header_info *client,
                         const quic_addr *peer, quic_time now,
                         quic_server_params *out);
+
+/* A server's answer to a short-header datagram (|len| bytes) whose DCID
+ * (the first |cid_len| bytes after the first byte) names no connection it
+ * has: a stateless reset (RFC 9000 §10.3) with the token derived from |key|
+ * (quic_config.stateless_reset_key of the connection that issued the CID),
+ * one byte shorter than the datagram and at most |cap| bytes (pass e.g. 64
+ * to bound what an attacker can make us send), written to |out|. Returns
+ * its length. Errors: QUIC_ERR_INVALID_ARGUMENT (NULL pointers, |cid_len|
+ * 0 or over 20), QUIC_ERR_MALFORMED (a long header, or no room for the
+ * DCID), QUIC_ERR_RESET_TOO_SMALL (under 22 bytes: answer nothing),
+ * QUIC_ERR_NOBUF (|cap| under 21), QUIC_ERR_CRYPTO. */
+int quic_stateless_reset_build(
+    const uint8_t key[QUIC_STATELESS_RESET_KEY_LEN], const uint8_t *datagram,
+    size_t len, size_t cid_len, uint8_t *out, size_t cap);
 
 #ifdef __cplusplus
 }

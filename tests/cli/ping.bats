@@ -244,3 +244,23 @@ h3cli: try 'h3cli ping --help' for more information" ]
   [ "$stderr" = "h3cli: ping: connection to 127.0.0.1 idle timeout" ]
   [[ "$output" == *"1 pings transmitted, 1 received"* ]]
 }
+
+@test "-O reports unanswered PINGs; losses count in the statistics" {
+  port=$(start_server stopped "$BATS_FILE_TMPDIR/site")
+  spid=$(cat "$BATS_FILE_TMPDIR/stopped.pid")
+  "$H3CLI" ping -O -c 4 -i 0.3 -W 0.5 -k "127.0.0.1:$port" \
+    >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
+  pid=$!
+  # Freeze the server once the first answer is in.
+  for _ in $(seq 100); do grep -q '^seq=1 ' "$BATS_TEST_TMPDIR/out" && break; sleep 0.02; done
+  kill -STOP "$spid"
+  rc=0
+  wait "$pid" || rc=$?
+  kill -CONT "$spid"
+  stop_server stopped
+  cat "$BATS_TEST_TMPDIR/out"
+  [ "$rc" -eq 0 ]
+  grep -qx 'no answer yet for seq=2' "$BATS_TEST_TMPDIR/out"
+  grep -qx 'no answer yet for seq=3' "$BATS_TEST_TMPDIR/out"
+  grep -qx '4 pings transmitted, 1 received, 75% loss, time [0-9]*ms' "$BATS_TEST_TMPDIR/out"
+}

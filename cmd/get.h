@@ -136,6 +136,7 @@ struct get_conn {
     quic_conn *quic;
     h3_conn *h3;
     bool started, handshake_done, terminated, closing;
+    bool goaway; /* the server refused new requests: use another */
     quic_time t_start, t_handshake;
     ev_timer connect_timer;
     size_t n_active;

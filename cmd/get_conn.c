@@ -471,16 +471,33 @@ static get_conn *new_conn(get_run *g, get_xfer *x) {
 get_conn *get_conn_for(get_run *g, get_xfer *x) {
     for (size_t i = 0; i < g->n_conns; i++) {
         get_conn *c = g->conns[i];
-        if (!c->terminated && !c->closing && c->port == x->url.port &&
-            strcasecmp(c->host, x->url.host) == 0)
+        if (!c->terminated && !c->closing && !c->goaway &&
+            c->port == x->url.port && strcasecmp(c->host, x->url.host) == 0)
             return c;
     }
     return new_conn(g, x);
 }
 
+/* The server's GOAWAY (RFC 9114 §5.2) refuses new requests here: the
+ * transfers still waiting go to a new connection to the same origin. */
+static void move_queued(get_conn *c) {
+    get_run *g = c->g;
+    c->goaway = true; /* get_conn_for skips it from now on */
+    get_info(g, "the server sent GOAWAY: new requests go on a new "
+                "connection");
+    for (size_t i = 0; i < g->n_xfers; i++) {
+        get_xfer *x = &g->xfers[i];
+        if (x->conn != c || x->state != XFER_QUEUED)
+            continue;
+        x->conn = get_conn_for(g, x);
+        if (x->conn)
+            get_conn_start_xfers(x->conn);
+    }
+}
+
 void get_conn_start_xfers(get_conn *c) {
     get_run *g = c->g;
-    if (!c->h3 || c->terminated || c->closing)
+    if (!c->h3 || c->terminated || c->closing || c->goaway)
         return;
     for (size_t i = 0; i < g->n_xfers; i++) {
         get_xfer *x = &g->xfers[i];
@@ -491,6 +508,10 @@ void get_conn_start_xfers(get_conn *c) {
         int64_t sid = h3_conn_get_next_request_stream_id(c->h3);
         if (sid == H3_ERR_STREAM_LIMIT)
             return; /* retried when the server allows more streams */
+        if (sid == H3_ERR_GOAWAY) {
+            move_queued(c);
+            return;
+        }
         if (sid < 0) {
             get_xfer_fail(x, GET_RECV_ERROR,
                           "cannot start a request on the connection to %s: "

@@ -348,7 +348,15 @@ static int make_quic(get_conn *c, get_xfer *x) {
     cfg.cc = g->o.cc;
     cfg.versions[0] = g->o.quic_version;
     cfg.version_count = 1;
-    h3cli_tls_client_ca(g->o.cacert, &cfg.ca_file, &cfg.ca_dir);
+    /* -k checks no chain: loading CA files would only cost time (a
+     * --cacert that cannot be read is still an error, as in curl). */
+    if (!g->o.insecure) {
+        h3cli_tls_client_ca(g->o.cacert, &cfg.ca_file, &cfg.ca_dir);
+    } else if (g->o.cacert && h3cli_tls_check_readable(g->o.cacert) < 0) {
+        get_xfer_fail(x, GET_SSL_CACERT_BADFILE,
+                      "error setting certificate file: %s", g->o.cacert);
+        return -1;
+    }
     cfg.sink_user = c;
     if (g->keylog)
         cfg.keylog = conn_keylog;

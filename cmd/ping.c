@@ -400,7 +400,9 @@ static int make_conn(ping_run *r) {
     cfg.alpn_count = 1;
     cfg.server_name = r->host;
     cfg.verify_peer = !r->o.insecure;
-    h3cli_tls_client_ca(r->o.cacert, &cfg.ca_file, &cfg.ca_dir);
+    /* -k checks no chain: loading CA files would only cost time. */
+    if (!r->o.insecure)
+        h3cli_tls_client_ca(r->o.cacert, &cfg.ca_file, &cfg.ca_dir);
     if (r->o.cacert) {
         int rc = h3cli_tls_check_readable(r->o.cacert);
         if (rc < 0) {

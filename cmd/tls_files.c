@@ -28,7 +28,9 @@ void h3cli_tls_client_ca(const char *cacert, const char **ca_file,
         *ca_file = env_nonempty("CURL_CA_BUNDLE");
     if (!*ca_file)
         *ca_file = env_nonempty("SSL_CERT_FILE");
-    *ca_dir = cacert ? NULL : env_nonempty("SSL_CERT_DIR");
+    /* A directory is read file by file (hundreds in /etc/ssl/certs): use
+     * it only when no bundle file was named. */
+    *ca_dir = *ca_file ? NULL : env_nonempty("SSL_CERT_DIR");
 }
 
 int h3cli_tls_check_readable(const char *path) {

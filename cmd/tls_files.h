@@ -11,9 +11,9 @@
 #include <stdio.h>
 
 /* The trust anchors of a client: |cacert| (--cacert) when given, else
- * CURL_CA_BUNDLE, else SSL_CERT_FILE; the directory from SSL_CERT_DIR.
- * Both NULL means the system store. Strings are borrowed from |cacert| or
- * the environment. */
+ * CURL_CA_BUNDLE, else SSL_CERT_FILE; without any of them the directory
+ * SSL_CERT_DIR. Both NULL means the system store. Strings are borrowed
+ * from |cacert| or the environment. */
 void h3cli_tls_client_ca(const char *cacert, const char **ca_file,
                          const char **ca_dir);
 

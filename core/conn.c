@@ -47,6 +47,10 @@ static int check_config(const quic_config *c, const quic_server_params *sp) {
     if (c->max_udp_payload_size < 1200 || c->max_streams_bidi > (1ull << 60) ||
         c->max_streams_uni > (1ull << 60) || c->active_connection_id_limit < 2)
         return QUIC_ERR_INVALID_ARGUMENT;
+    /* A token must leave room in a 1200-byte Initial (RFC 9000 §14.1). */
+    if (c->address_token_len > QUIC_ADDRESS_TOKEN_MAX ||
+        (c->address_token_len && !c->address_token))
+        return QUIC_ERR_INVALID_ARGUMENT;
     if (sp && (sp->original_dcid.len > QUIC_MAX_CID_LEN ||
                sp->retry_scid.len > QUIC_MAX_CID_LEN))
         return QUIC_ERR_INVALID_ARGUMENT;
@@ -129,6 +133,18 @@ static void setup_ids(quic_conn *conn, const quic_server_params *sp) {
                         conn->cfg.active_connection_id_limit);
 }
 
+/* Client: the NEW_TOKEN token its Initials repeat (RFC 9000 §8.1.3). */
+static int copy_address_token(quic_conn *conn, const quic_config *c) {
+    if (!conn->is_client || !c->address_token || !c->address_token_len)
+        return 0;
+    conn->token = quic_mem_malloc(conn->alloc, c->address_token_len);
+    if (!conn->token)
+        return QUIC_ERR_NOMEM;
+    memcpy(conn->token, c->address_token, c->address_token_len);
+    conn->token_len = c->address_token_len;
+    return 0;
+}
+
 static int setup_streams(quic_conn *conn) {
     const quic_config *c = &conn->cfg;
     quic_streams_limits lim;
@@ -151,6 +167,7 @@ static void clear_config_pointers(quic_config *c) {
     c->cert_pem = c->key_pem = NULL;
     c->ca_file = c->ca_dir = c->pinned_pubkey = c->cipher_suites = NULL;
     c->session_ticket = NULL;
+    c->address_token = NULL;
     c->allocator = NULL;
 }
 
@@ -202,7 +219,9 @@ int quic_conn_new(quic_conn **out, const quic_config *config,
         return QUIC_ERR_NOMEM;
     setup_ids(conn, server);
     fill_local_tparams(conn);
-    rc = setup_streams(conn);
+    rc = copy_address_token(conn, config);
+    if (rc == 0)
+        rc = setup_streams(conn);
     if (rc == 0)
         rc = quic_conn_qlog_open(conn);
     if (rc == 0)

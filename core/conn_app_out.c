@@ -46,6 +46,7 @@ static void write_conn_control(quic_conn *conn, conn_pkt_ctx *ctx) {
         conn->handshake_done_pending = false;
         add_rec(conn, CONN_FR_HANDSHAKE_DONE, 0, 0, 0, 0);
     }
+    quic_conn_write_new_token(conn, ctx);
     if (conn->max_data_pending &&
         put_simple(ctx, QUIC_FRAME_MAX_DATA, conn->rx_fc.limit)) {
         conn->max_data_pending = false;

@@ -287,6 +287,7 @@ static void on_handshake_complete(quic_conn *conn) {
          * tells the client with HANDSHAKE_DONE. */
         conn->handshake_done_pending = true;
         quic_conn_confirm_handshake(conn);
+        quic_conn_mint_new_token(conn);
     }
 }
 

@@ -243,7 +243,10 @@ static int handle_frame(quic_conn *conn, quic_pn_space space,
     case QUIC_FRAME_CRYPTO: return on_crypto(conn, space, f);
     case QUIC_FRAME_NEW_TOKEN:
         /* RFC 9000 §19.7: a server never receives one. */
-        return conn->is_client ? 0 : QUIC_ERR_PROTOCOL_VIOLATION;
+        if (!conn->is_client)
+            return QUIC_ERR_PROTOCOL_VIOLATION;
+        quic_conn_on_new_token(conn, f->u.new_token.token, f->u.new_token.len);
+        return 0;
     case QUIC_FRAME_RESET_STREAM: return on_reset_stream(conn, f);
     case QUIC_FRAME_STOP_SENDING: return on_stop_sending(conn, f);
     case QUIC_FRAME_MAX_DATA:
@@ -369,6 +372,7 @@ static void on_control_lost(quic_conn *conn, const quic_frame_rec *r) {
             ss->local_blocked_pending[t] = true;
         break;
     case CONN_FR_HANDSHAKE_DONE: conn->handshake_done_pending = true; break;
+    case CONN_FR_NEW_TOKEN: conn->new_token_pending = true; break;
     case CONN_FR_NEW_CONNECTION_ID:
         if ((lc = quic_local_cids_find_seq(&conn->local_cids, r->offset)))
             lc->send_pending = true;

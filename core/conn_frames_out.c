@@ -26,7 +26,8 @@ static bool crypto_pending(const conn_space *s) {
 
 static bool app_control_pending(const quic_conn *conn) {
     const quic_streams *ss = &conn->streams;
-    return conn->handshake_done_pending || conn->max_data_pending ||
+    return conn->handshake_done_pending || conn->new_token_pending ||
+           conn->max_data_pending ||
            conn->path_response_pending || conn->n_pings || conn->ping_probe ||
            ss->max_streams_pending[0] || ss->max_streams_pending[1] ||
            ss->local_blocked_pending[0] || ss->local_blocked_pending[1] ||

@@ -21,6 +21,7 @@
 #include "core/rob.h"
 #include "core/sendbuf.h"
 #include "core/stream.h"
+#include "core/token.h"
 #include "core/tparams.h"
 
 typedef struct quic_tls quic_tls;
@@ -51,6 +52,7 @@ enum conn_frame_kind {
     CONN_FR_HANDSHAKE_DONE,
     CONN_FR_NEW_CONNECTION_ID,    /* offset = sequence number */
     CONN_FR_RETIRE_CONNECTION_ID, /* offset = sequence number */
+    CONN_FR_NEW_TOKEN,
 };
 #define CONN_FR_FLAG_FIN 0x01u
 #define CONN_FR_FLAG_UNI 0x02u
@@ -140,6 +142,11 @@ struct quic_conn {
     /* Path and address validation (RFC 9000 §8.1). */
     quic_addr peer_addr;
     bool address_validated;
+    /* Server: the NEW_TOKEN token for the client's next connection
+     * (§8.1.3), minted once the handshake is confirmed. */
+    uint8_t new_token[QUIC_TOKEN_MAX_LEN];
+    size_t new_token_len;
+    bool new_token_pending;
     uint64_t rx_bytes_unvalidated, tx_bytes_unvalidated;
 
     conn_space spaces[QUIC_PN_SPACE_COUNT];
@@ -300,6 +307,23 @@ quic_pn_space quic_conn_level_space(quic_level level);
  * cfg.stateless_reset_key (RFC 9000 §10.3.2). */
 void quic_conn_reset_token(quic_conn *conn, const quic_cid *cid,
                            uint8_t token[QUIC_RESET_TOKEN_LEN]);
+
+/* ---- conn_token.c ---------------------------------------------------------
+ */
+
+/* Server with cfg.new_token_key: mints the NEW_TOKEN token for the peer's
+ * address and queues it (RFC 9000 §8.1.3). */
+void quic_conn_mint_new_token(quic_conn *conn);
+/* Writes the pending NEW_TOKEN frame into a 1-RTT packet. */
+void quic_conn_write_new_token(quic_conn *conn, conn_pkt_ctx *ctx);
+/* Client: a NEW_TOKEN frame arrived: hands the token to the sink. */
+void quic_conn_on_new_token(quic_conn *conn, const uint8_t *token,
+                            size_t len);
+/* Server: the token of a client Initial; a valid NEW_TOKEN token of ours
+ * for the peer's address validates it (no amplification limit). An invalid
+ * one is ignored (§8.1.3). */
+void quic_conn_check_initial_token(quic_conn *conn, const uint8_t *token,
+                                   size_t len);
 
 /* ---- conn_ticket.c --------------------------------------------------------
  */

@@ -228,6 +228,20 @@ static int adopt_version(quic_conn *conn, const quic_packet_header *h) {
     return 0;
 }
 
+/* A server looks at the token of an Initial it could decrypt: a NEW_TOKEN
+ * token of ours validates the address (RFC 9000 §8.1.3). */
+static int process_initial(quic_conn *conn, const quic_packet_header *h,
+                           uint8_t *pkt, uint8_t ecn, quic_time now) {
+    uint8_t token[QUIC_TOKEN_MAX_LEN]; /* the packet is decrypted in place */
+    size_t token_len = h->token_len <= sizeof(token) ? h->token_len : 0;
+    if (token_len)
+        memcpy(token, h->token, token_len);
+    int rc = process_protected(conn, h, pkt, ecn, now);
+    if (rc == 0 && token_len)
+        quic_conn_check_initial_token(conn, token, token_len);
+    return rc;
+}
+
 static int process_packet(quic_conn *conn, const quic_packet_header *h,
                           uint8_t *pkt, uint8_t ecn, quic_time now) {
     int rc = adopt_version(conn, h);
@@ -246,7 +260,7 @@ static int process_packet(quic_conn *conn, const quic_packet_header *h,
         /* RFC 9000 §17.2.2: a server's Initial carries no token. */
         if (conn->is_client && h->token_len > 0)
             return 1;
-        return process_protected(conn, h, pkt, ecn, now);
+        return process_initial(conn, h, pkt, ecn, now);
     default:
         if (!h->is_long &&
             !quic_local_cids_match(&conn->local_cids, h->dcid, h->dcid_len))

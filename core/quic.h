@@ -139,6 +139,9 @@ typedef struct quic_addr {
  * config when it sets none. Opaque; see quic_tls_context_new(). */
 typedef struct quic_tls_context quic_tls_context;
 
+/* An address-validation token key (quic_retry_key_new). Opaque. */
+typedef struct quic_token_key quic_token_key;
+
 /* ---- Configuration (aioquic's QuicConfiguration) -------------------------- */
 
 typedef enum quic_cc_algorithm {
@@ -148,6 +151,7 @@ typedef enum quic_cc_algorithm {
 
 #define QUIC_MAX_ALPN 8
 #define QUIC_STATELESS_RESET_KEY_LEN 32
+#define QUIC_ADDRESS_TOKEN_MAX 512
 #define QUIC_MAX_VERSIONS 4
 
 /* Filled by quic_config_init() with defaults, then adjusted field by field.
@@ -218,6 +222,18 @@ typedef struct quic_config {
     size_t session_ticket_len;
     bool enable_early_data;
 
+    /* Address validation tokens (RFC 9000 §8.1.3). Server: a key (from
+     * quic_retry_key_new; the caller keeps it alive until the last
+     * connection using it is freed, and uses it from one thread at a time)
+     * to mint a NEW_TOKEN token for the client's address once the handshake
+     * is confirmed, and to accept such tokens in a client's first Initial
+     * as address validation (no 3x amplification limit). NULL: neither.
+     * Client: a token from an earlier new_token_sink call for this server,
+     * repeated in this connection's Initials (copied by quic_conn_new). */
+    quic_token_key *new_token_key;
+    const uint8_t *address_token;
+    size_t address_token_len; /* at most QUIC_ADDRESS_TOKEN_MAX */
+
     /* Stateless reset (RFC 9000 §10.3): the static key the reset tokens of
      * our connection IDs are derived from (HMAC-SHA256 of the CID, §10.3.2).
      * A server's processes share it, so that one that lost a connection's
@@ -233,6 +249,9 @@ typedef struct quic_config {
      * are opaque: a format version, the server's transport parameters to
      * remember (RFC 9000 §7.4.1), and the serialized TLS session. */
     void (*session_ticket_sink)(void *user, const uint8_t *ticket, size_t len);
+    /* A NEW_TOKEN token (client): store it with the server's name and pass
+     * it as |address_token| to a later connection to that server. */
+    void (*new_token_sink)(void *user, const uint8_t *token, size_t len);
     /* NSS key-log lines ("CLIENT_HANDSHAKE_TRAFFIC_SECRET <cr> <secret>"),
      * without a newline. */
     void (*keylog)(void *user, const char *line);
@@ -708,6 +727,20 @@ int quic_retry_validate(quic_token_key *key, const quic_header_info *client,
  * 0 or over 20), QUIC_ERR_MALFORMED (a long header, or no room for the
  * DCID), QUIC_ERR_RESET_TOO_SMALL (under 22 bytes: answer nothing),
  * QUIC_ERR_NOBUF (|cap| under 21), QUIC_ERR_CRYPTO. */
+/* Checks the token of the Initial |client| from |peer| as a NEW_TOKEN
+ * token minted with |key| (quic_config.new_token_key): on success fills
+ * |out| for quic_conn_new (original_dcid = the Initial's DCID, no Retry,
+ * address_validated) and returns 0. Errors: QUIC_ERR_TRUNCATED (no token),
+ * QUIC_ERR_TOKEN_TYPE (e.g. a Retry token: use quic_retry_validate),
+ * QUIC_ERR_TOKEN_KEY, QUIC_ERR_TOKEN_INVALID, QUIC_ERR_TOKEN_EXPIRED,
+ * QUIC_ERR_TOKEN_ADDRESS, QUIC_ERR_MALFORMED, QUIC_ERR_INVALID_ARGUMENT.
+ * RFC 9000 §8.1.3: on error the server proceeds as if there were no token
+ * (a connection with a new_token_key also checks it itself). */
+int quic_new_token_validate(quic_token_key *key,
+                            const quic_header_info *client,
+                            const quic_addr *peer, quic_time now,
+                            quic_server_params *out);
+
 int quic_stateless_reset_build(
     const uint8_t key[QUIC_STATELESS_RESET_KEY_LEN], const uint8_t *datagram,
     size_t len, size_t cid_len, uint8_t *out, size_t cap);

@@ -4,6 +4,7 @@
 #include "core/quic.h"
 
 #include <ev.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,6 +49,10 @@ static int run_help(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
+    /* A reader that goes away (`h3cli get ... | head`) makes writes fail
+     * with EPIPE, which get reports as curl does (exit 23), instead of
+     * killing the process. */
+    signal(SIGPIPE, SIG_IGN);
     /* Room for up to 8 global options (there are 2). */
     struct option longopts[2 * 8 + 1];
     char names[8 * 64];

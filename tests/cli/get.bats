@@ -114,6 +114,12 @@ U() { echo "https://127.0.0.1:$PORT$1"; }
   fi
 }
 
+@test "a reader that goes away: exit 23, not SIGPIPE" {
+  run bash -c "'$H3CLI' get -k '$(U /big.bin)' | head -c 10 >/dev/null; echo \${PIPESTATUS[0]}"
+  [ "${lines[-1]}" = "23" ]
+  [[ "$output" == *"h3cli: (23) Failure writing output to destination"* ]]
+}
+
 @test "several URLs: one connection, outputs in URL order" {
   run --separate-stderr "$H3CLI" get -k -v "$(U /big.bin)" "$(U /hello.txt)" "$(U /dir/second.txt)" -o /dev/null
   [ "$status" -eq 0 ]

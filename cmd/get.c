@@ -115,6 +115,8 @@ static int on_option(void *ctx, int id, const char *arg) {
         return 0;
     case H3CLI_OPT_HTTP3_ONLY: return 0;
     case H3CLI_OPT_SESSION_FILE: o->session_file = arg; return 0;
+    case H3CLI_OPT_0RTT: o->early_data = true; return 0;
+    case H3CLI_OPT_0RTT | H3CLI_OPT_NEGATED: o->early_data = false; return 0;
     case H3CLI_OPT_QLOG_DIR: o->qlog_dir = arg; return 0;
     case H3CLI_OPT_PATH_AS_IS: o->path_as_is = true; return 0;
     }
@@ -248,8 +250,10 @@ static void cleanup(get_run *g) {
         free(g->o.header_files[i]);
     free(g->o.data);
     free(g->o.writeout);
-    free(g->session);
-    free(g->new_session);
+    get_blob_free(&g->session);
+    get_blob_free(&g->token);
+    get_blob_free(&g->new_session);
+    get_blob_free(&g->new_token);
 }
 
 int h3cli_get_run(int argc, char **argv) {

@@ -74,10 +74,17 @@ typedef struct get_opts {
     quic_cc_algorithm cc;
     uint32_t quic_version;    /* --quic-version */
     const char *session_file; /* --session-file */
+    bool early_data;          /* --0rtt */
     const char *qlog_dir;     /* --qlog-dir or QLOGDIR */
     const char *urls[1024];
     size_t n_urls;
 } get_opts;
+
+/* Owned bytes. */
+typedef struct get_blob {
+    uint8_t *data;
+    size_t len;
+} get_blob;
 
 typedef struct get_run get_run;
 typedef struct get_conn get_conn;
@@ -137,6 +144,7 @@ struct get_conn {
     h3_conn *h3;
     bool started, handshake_done, terminated, closing;
     bool goaway; /* the server refused new requests: use another */
+    bool early;  /* 0-RTT attempted: requests start before the handshake */
     quic_time t_start, t_handshake;
     ev_timer connect_timer;
     size_t n_active;
@@ -156,11 +164,11 @@ struct get_run {
     bool show_progress;
     ev_signal sigint;
     FILE *keylog;
-    /* --session-file: the ticket loaded for |session_origin| ("host:port"),
-     * and the newest one a connection received (saved at exit). */
-    uint8_t *session, *new_session;
-    size_t session_len, new_session_len;
-    char session_origin[300], new_session_origin[300];
+    /* --session-file: what was loaded for |session_origin| ("host:port")
+     * and the newest of each a connection to |new_origin| received (saved
+     * at exit): the TLS session ticket and the NEW_TOKEN address token. */
+    get_blob session, token, new_session, new_token;
+    char session_origin[300], new_origin[300];
     bool stdout_tty;
     quic_time t_start;
 };
@@ -202,7 +210,11 @@ void get_info(const get_run *g, const char *fmt, ...)
 /* Reads --session-file (a missing file is no error). Returns 0 or an exit
  * code after printing the error. */
 int get_session_load(get_run *g);
-/* Writes the newest ticket to --session-file. Returns 0 or an exit code. */
+/* Replaces |b| with a copy of |len| bytes; false when out of memory. */
+bool get_blob_set(get_blob *b, const uint8_t *data, size_t len);
+void get_blob_free(get_blob *b);
+/* Writes the newest ticket and token to --session-file. Returns 0 or an
+ * exit code. */
 int get_session_save(get_run *g);
 
 /* ---- get_xfer.c -----------------------------------------------------------

@@ -154,11 +154,7 @@ static void verbose_handshake(get_conn *c, const quic_event *ev) {
     get_info(g, "using HTTP/3");
 }
 
-static void on_handshake(get_conn *c, const quic_event *ev) {
-    c->handshake_done = true;
-    c->t_handshake = h3cli_now();
-    ev_timer_stop(c->g->loop, &c->connect_timer);
-    verbose_handshake(c, ev);
+static void make_h3(get_conn *c) {
     h3_config cfg;
     h3_config_init(&cfg, true);
     if (h3_conn_new(&c->h3, c->quic, &cfg) < 0) {
@@ -166,6 +162,20 @@ static void on_handshake(get_conn *c, const quic_event *ev) {
         quic_conn_close(c->quic, H3_INTERNAL_ERROR, QUIC_FRAME_TYPE_NONE, NULL);
         fail_all(c, GET_OUT_OF_MEMORY, "Out of memory");
     }
+}
+
+static void on_handshake(get_conn *c, const quic_event *ev) {
+    c->handshake_done = true;
+    c->t_handshake = h3cli_now();
+    ev_timer_stop(c->g->loop, &c->connect_timer);
+    verbose_handshake(c, ev);
+    if (c->early)
+        get_info(c->g, "0-RTT %s by the server",
+                 ev->u.handshake_completed.early_data_accepted
+                     ? "accepted"
+                     : "rejected (requests sent again)");
+    if (!c->h3)
+        make_h3(c);
 }
 
 static void on_h3_event(get_conn *c, const h3_event *ev) {
@@ -319,20 +329,47 @@ static void conn_qlog(void *user, const uint8_t *data, size_t len, bool fin) {
     h3cli_qlog_write(&c->qlog, data, len, fin);
 }
 
+static void note_origin(get_conn *c) {
+    snprintf(c->g->new_origin, sizeof(c->g->new_origin), "%s:%u", c->host,
+             c->port);
+}
+
 /* A NewSessionTicket: the newest one is saved to --session-file. */
 static void conn_ticket(void *user, const uint8_t *ticket, size_t len) {
     get_conn *c = user;
+    if (get_blob_set(&c->g->new_session, ticket, len))
+        note_origin(c);
+    get_info(c->g, "TLS session ticket received (%zu bytes)", len);
+}
+
+/* A NEW_TOKEN token (RFC 9000 §8.1.3): saved for the next connection. */
+static void conn_token(void *user, const uint8_t *token, size_t len) {
+    get_conn *c = user;
+    if (get_blob_set(&c->g->new_token, token, len))
+        note_origin(c);
+    get_info(c->g, "QUIC address token received (%zu bytes)", len);
+}
+
+/* --session-file: what was saved for this origin goes into |cfg|. */
+static void use_session(get_conn *c, quic_config *cfg) {
     get_run *g = c->g;
-    uint8_t *copy = malloc(len ? len : 1);
-    if (!copy)
+    char origin[300];
+    snprintf(origin, sizeof(origin), "%s:%u", c->host, c->port);
+    cfg->session_ticket_sink = conn_ticket;
+    cfg->new_token_sink = conn_token;
+    if (strcmp(origin, g->session_origin) != 0)
         return;
-    memcpy(copy, ticket, len);
-    free(g->new_session);
-    g->new_session = copy;
-    g->new_session_len = len;
-    snprintf(g->new_session_origin, sizeof(g->new_session_origin), "%s:%u",
-             c->host, c->port);
-    get_info(g, "TLS session ticket received (%zu bytes)", len);
+    if (g->session.data) {
+        cfg->session_ticket = g->session.data;
+        cfg->session_ticket_len = g->session.len;
+        cfg->enable_early_data = g->o.early_data;
+        get_info(g, "resuming the TLS session from %s%s", g->o.session_file,
+                 g->o.early_data ? ", with 0-RTT" : "");
+    }
+    if (g->token.data && g->token.len <= QUIC_ADDRESS_TOKEN_MAX) {
+        cfg->address_token = g->token.data;
+        cfg->address_token_len = g->token.len;
+    }
 }
 
 /* The QUIC connection with get's TLS options. */
@@ -362,21 +399,15 @@ static int make_quic(get_conn *c, get_xfer *x) {
         cfg.keylog = conn_keylog;
     if (g->o.qlog_dir)
         cfg.qlog = conn_qlog;
-    if (g->o.session_file) {
-        char origin[300];
-        snprintf(origin, sizeof(origin), "%s:%u", c->host, c->port);
-        cfg.session_ticket_sink = conn_ticket;
-        if (g->session && strcmp(origin, g->session_origin) == 0) {
-            cfg.session_ticket = g->session;
-            cfg.session_ticket_len = g->session_len;
-            get_info(g, "resuming the TLS session from %s", g->o.session_file);
-        }
-    }
+    if (g->o.session_file)
+        use_session(c, &cfg);
+    c->early = cfg.enable_early_data;
     int rc = quic_conn_new(&c->quic, &cfg, NULL);
     if (rc == QUIC_ERR_TLS_SESSION && cfg.session_ticket) {
         get_info(g, "the saved session cannot be used; full handshake");
         cfg.session_ticket = NULL;
         cfg.session_ticket_len = 0;
+        cfg.enable_early_data = c->early = false;
         rc = quic_conn_new(&c->quic, &cfg, NULL);
     }
     if (rc == QUIC_ERR_TLS_CA) {
@@ -430,6 +461,10 @@ static int open_and_connect(get_conn *c, get_xfer *x) {
         return -1;
     }
     c->started = true;
+    /* 0-RTT (RFC 9001 §4.6.1): the HTTP/3 layer and the first requests go
+     * out with the ClientHello, under the limits the ticket remembered. */
+    if (c->early)
+        make_h3(c);
     if (g->o.qlog_dir) { /* named after the DCID of our first Initial */
         quic_conn_stats st;
         quic_conn_get_stats(c->quic, &st);
@@ -513,6 +548,12 @@ void get_conn_start_xfers(get_conn *c) {
             continue;
         if (c->n_active >= (size_t)g->o.parallel_max)
             return;
+        /* Early data can be replayed (RFC 8470): only safe requests go
+         * before the handshake completes. */
+        if (!c->handshake_done &&
+            (get_has_body(x) || (strcmp(get_method(x), "GET") != 0 &&
+                                 strcmp(get_method(x), "HEAD") != 0)))
+            continue;
         int64_t sid = h3_conn_get_next_request_stream_id(c->h3);
         if (sid == H3_ERR_STREAM_LIMIT)
             return; /* retried when the server allows more streams */

@@ -1,6 +1,8 @@
-/* cmd/get_session.c — `get --session-file`: a TLS session ticket (with the
- * transport parameters the engine remembers in it) kept between runs for
- * one origin, so the next connection to it resumes. File I/O only. */
+/* cmd/get_session.c — `get --session-file`: what the next connection to
+ * the same origin needs to be faster, kept between runs: the TLS session
+ * ticket (with the transport parameters the engine remembers in it, for
+ * resumption and 0-RTT) and the server's NEW_TOKEN address token. File I/O
+ * only. */
 #include "cmd/get.h"
 
 #include <errno.h>
@@ -10,17 +12,80 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAGIC "h3cli-session 1\n"
+#define MAGIC "h3cli-session 2\n"
 #define MAX_FILE_BYTES (64 * 1024)
 
-/* The file: MAGIC, "origin host:port\n", then the ticket's bytes. */
+/* The file: MAGIC, "origin host:port\n", "ticket N\n", "token M\n", then
+ * the N bytes of the ticket and the M bytes of the token. */
+
+bool get_blob_set(get_blob *b, const uint8_t *data, size_t len) {
+    uint8_t *copy = malloc(len ? len : 1);
+    if (!copy)
+        return false;
+    if (len)
+        memcpy(copy, data, len);
+    free(b->data);
+    b->data = copy;
+    b->len = len;
+    return true;
+}
+
+void get_blob_free(get_blob *b) {
+    free(b->data);
+    b->data = NULL;
+    b->len = 0;
+}
+
+/* Reads "|key| <value>\n" at *p (before |end|) into |out|. */
+static bool read_line(const char **p, const char *end, const char *key,
+                      char *out, size_t cap) {
+    size_t klen = strlen(key);
+    const char *nl = memchr(*p, '\n', (size_t)(end - *p));
+    if (!nl || (size_t)(nl - *p) <= klen + 1 || memcmp(*p, key, klen) != 0 ||
+        (*p)[klen] != ' ' || (size_t)(nl - *p) - klen - 1 >= cap)
+        return false;
+    size_t n = (size_t)(nl - *p) - klen - 1;
+    memcpy(out, *p + klen + 1, n);
+    out[n] = '\0';
+    *p = nl + 1;
+    return true;
+}
+
+static bool read_size(const char **p, const char *end, const char *key,
+                      size_t *out) {
+    char num[24], *stop;
+    if (!read_line(p, end, key, num, sizeof(num)))
+        return false;
+    unsigned long long v = strtoull(num, &stop, 10);
+    if (*stop || v > MAX_FILE_BYTES)
+        return false;
+    *out = (size_t)v;
+    return true;
+}
+
+/* Parses the file's |n| bytes; false when it is not ours or damaged. */
+static bool parse(get_run *g, const char *buf, size_t n) {
+    const char *p = buf, *end = buf + n;
+    size_t tlen, klen;
+    if (n < strlen(MAGIC) || memcmp(buf, MAGIC, strlen(MAGIC)) != 0)
+        return false;
+    p += strlen(MAGIC);
+    if (!read_line(&p, end, "origin", g->session_origin,
+                   sizeof(g->session_origin)) ||
+        !read_size(&p, end, "ticket", &tlen) ||
+        !read_size(&p, end, "token", &klen) || (size_t)(end - p) != tlen + klen)
+        return false;
+    return (tlen == 0 || get_blob_set(&g->session, (const uint8_t *)p, tlen)) &&
+           (klen == 0 ||
+            get_blob_set(&g->token, (const uint8_t *)p + tlen, klen));
+}
 
 int get_session_load(get_run *g) {
     const char *path = g->o.session_file;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0 && errno == ENOENT)
         return 0; /* the first run makes it */
-    uint8_t *buf = malloc(MAX_FILE_BYTES);
+    char *buf = malloc(MAX_FILE_BYTES);
     ssize_t n = fd < 0 || !buf ? -1 : read(fd, buf, MAX_FILE_BYTES);
     int err = errno;
     if (fd >= 0)
@@ -31,39 +96,40 @@ int get_session_load(get_run *g) {
                 path, strerror(err));
         return GET_READ_ERROR;
     }
-    size_t magic = strlen(MAGIC);
-    const uint8_t *origin = buf + magic;
-    const uint8_t *nl =
-        (size_t)n > magic ? memchr(origin, '\n', (size_t)n - magic) : NULL;
-    if ((size_t)n <= magic || memcmp(buf, MAGIC, magic) != 0 || !nl ||
-        nl - origin < 8 || memcmp(origin, "origin ", 7) != 0 ||
-        (size_t)(nl - origin) - 7 >= sizeof(g->session_origin) ||
-        nl + 1 >= buf + n) {
-        free(buf);
-        return 0; /* not ours or damaged: a full handshake, then rewritten */
+    if (!parse(g, buf, (size_t)n)) { /* a full handshake, then rewritten */
+        get_blob_free(&g->session);
+        get_blob_free(&g->token);
+        g->session_origin[0] = '\0';
     }
-    memcpy(g->session_origin, origin + 7, (size_t)(nl - origin) - 7);
-    g->session_origin[nl - origin - 7] = '\0';
-    g->session_len = (size_t)(buf + n - (nl + 1));
-    memmove(buf, nl + 1, g->session_len);
-    g->session = buf;
+    free(buf);
     return 0;
 }
 
 int get_session_save(get_run *g) {
-    if (!g->o.session_file || !g->new_session)
+    if (!g->o.session_file || (!g->new_session.data && !g->new_token.data))
         return 0;
+    /* What did not come again is kept if it was for the same origin. */
+    bool same = strcmp(g->new_origin, g->session_origin) == 0;
+    const get_blob *ticket = g->new_session.data ? &g->new_session
+                             : same              ? &g->session
+                                                 : NULL;
+    const get_blob *token = g->new_token.data ? &g->new_token
+                            : same            ? &g->token
+                                              : NULL;
     size_t len = strlen(g->o.session_file) + 8;
     char *tmp = malloc(len);
     if (!tmp)
         return GET_OUT_OF_MEMORY;
     snprintf(tmp, len, "%s.tmp", g->o.session_file);
-    /* A ticket is a secret: readable by its owner only. */
+    /* Tickets are secrets: readable by their owner only. */
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
-    bool ok =
-        f && fprintf(f, "%sorigin %s\n", MAGIC, g->new_session_origin) > 0 &&
-        fwrite(g->new_session, 1, g->new_session_len, f) == g->new_session_len;
+    size_t tl = ticket ? ticket->len : 0, kl = token ? token->len : 0;
+    bool ok = f &&
+              fprintf(f, "%sorigin %s\nticket %zu\ntoken %zu\n", MAGIC,
+                      g->new_origin, tl, kl) > 0 &&
+              (!tl || fwrite(ticket->data, 1, tl, f) == tl) &&
+              (!kl || fwrite(token->data, 1, kl, f) == kl);
     if (f)
         ok = fclose(f) == 0 && ok;
     else if (fd >= 0)

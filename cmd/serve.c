@@ -245,6 +245,7 @@ static int make_tls(server *srv, const h3cli_server_identity *id) {
     cfg.cert_pem_len = id->cert_len;
     cfg.key_pem = (const uint8_t *)id->key_pem;
     cfg.key_pem_len = id->key_len;
+    cfg.enable_early_data = true; /* issue 0-RTT tickets, accept 0-RTT */
     if (srv->keylog) {
         cfg.keylog = h3cli_keylog_write;
         cfg.sink_user = srv->keylog;
@@ -317,9 +318,8 @@ static int run_server(server *srv, const h3cli_server_identity *id) {
     if ((!srv->tls && make_tls(srv, id) != 0) ||
         h3cli_demux_init(&srv->demux) < 0)
         return 1;
-    if ((srv->o.retry || srv->o.max_connections > 0) &&
-        quic_retry_key_new(&srv->retry_key, srv->retry_secret) < 0) {
-        fprintf(stderr, "h3cli: serve: cannot make the Retry token key\n");
+    if (quic_retry_key_new(&srv->retry_key, srv->retry_secret) < 0) {
+        fprintf(stderr, "h3cli: serve: cannot make the token key\n");
         return 1;
     }
     for (size_t i = 0; i < srv->n_socks; i++)
@@ -456,12 +456,11 @@ static int prepare(server *srv, listen_plan *plan, h3cli_server_identity *id,
     srv->keylog = h3cli_keylog_open();
     if (make_tls(srv, id) != 0)
         return 1;
-    /* One token secret for all workers: a Retry from one is accepted by
-     * any (each still seals with its own nonce generator). */
-    if ((srv->o.retry || srv->o.max_connections > 0) &&
-        getrandom(srv->retry_secret, sizeof(srv->retry_secret), 0) !=
-            (ssize_t)sizeof(srv->retry_secret)) {
-        fprintf(stderr, "h3cli: serve: no random bytes for --retry\n");
+    /* One token secret for all workers: a Retry or NEW_TOKEN token from
+     * one is accepted by any (each seals with its own nonce generator). */
+    if (getrandom(srv->retry_secret, sizeof(srv->retry_secret), 0) !=
+        (ssize_t)sizeof(srv->retry_secret)) {
+        fprintf(stderr, "h3cli: serve: no random bytes for the token key\n");
         return 1;
     }
     char pin[QUIC_SPKI_PIN_SIZE];

@@ -184,24 +184,33 @@ static bool under_load(const server *srv) {
            4 * srv->n_conns >= 3 * (size_t)srv->o.max_connections;
 }
 
-/* --retry (RFC 9000 §8.1.2): an Initial without a token gets a Retry; one
- * with a valid Retry token makes a connection whose address is validated;
- * any other is dropped. True when the connection may be made. */
+/* Address validation (RFC 9000 §8.1). A valid Retry token (§8.1.2) or
+ * NEW_TOKEN token (§8.1.3) validates the address; an invalid Retry token
+ * drops the Initial; any other token counts as none. Without a valid one,
+ * --retry or load answer with a Retry instead of a connection. True when
+ * the connection may be made (|sp| filled accordingly). */
 static bool validate_address(server *srv, h3cli_loop_socket *s,
                              const h3cli_udp_datagram *d,
                              const quic_header_info *h, quic_server_params *sp,
                              quic_time now) {
     quic_addr peer;
     h3cli_addr_to_quic(&d->peer, &peer);
-    if (h->token_len == 0) {
-        uint8_t buf[256];
-        int n =
-            quic_retry_build(buf, sizeof(buf), srv->retry_key, h, &peer, now);
-        if (n > 0)
-            send_one(s, d, buf, (size_t)n);
-        return false;
+    if (h->token_len > 0) {
+        int rc = quic_retry_validate(srv->retry_key, h, &peer, now, sp);
+        if (rc == 0)
+            return true;
+        if (rc != QUIC_ERR_TOKEN_TYPE && rc != QUIC_ERR_TRUNCATED)
+            return false; /* a Retry token, but not valid for this client */
+        if (quic_new_token_validate(srv->retry_key, h, &peer, now, sp) == 0)
+            return true;
     }
-    return quic_retry_validate(srv->retry_key, h, &peer, now, sp) == 0;
+    if (!srv->o.retry && !under_load(srv))
+        return true;
+    uint8_t buf[256];
+    int n = quic_retry_build(buf, sizeof(buf), srv->retry_key, h, &peer, now);
+    if (n > 0)
+        send_one(s, d, buf, (size_t)n);
+    return false;
 }
 
 static bool version_served(uint32_t v) {
@@ -224,6 +233,9 @@ static quic_conn *make_quic(server *srv, serve_conn *c,
     cfg.alpn[0] = "h3";
     cfg.alpn_count = 1;
     cfg.tls_context = srv->tls;
+    /* Clients get a NEW_TOKEN token for their next connection (RFC 9000
+     * §8.1.3), sealed with the Retry key. */
+    cfg.new_token_key = srv->retry_key;
     for (size_t i = 0; i < sizeof(served_versions) / sizeof(*served_versions);
          i++)
         cfg.versions[i] = served_versions[i];
@@ -312,11 +324,7 @@ void serve_on_datagram(h3cli_loop_socket *s, h3cli_udp_datagram *d,
     quic_server_params sp;
     memset(&sp, 0, sizeof(sp));
     cid_copy(&sp.original_dcid, h.dcid, h.dcid_len);
-    /* A token is always checked (it may answer a Retry sent under load a
-     * moment ago); a token-less Initial needs one with --retry or load. */
-    if (srv->retry_key &&
-        (h.token_len > 0 || srv->o.retry || under_load(srv)) &&
-        !validate_address(srv, s, d, &h, &sp, now))
+    if (!validate_address(srv, s, d, &h, &sp, now))
         return;
     new_conn(srv, s, d, &h, &sp, now);
 }

@@ -411,8 +411,11 @@ h3cli: try 'h3cli get --help' for more information" ]
   run --separate-stderr "$H3CLI" get -k -v --session-file "$f" "$(U /hello.txt)"
   [ "$status" -eq 0 ]
   [[ "$stderr" != *", resumed"* ]]
-  [ "$(head -n 2 "$f")" = "h3cli-session 1
+  [ "$(head -n 2 "$f")" = "h3cli-session 2
 origin 127.0.0.1:$PORT" ]
+  [[ "$(sed -n 3p "$f")" =~ ^ticket\ [0-9]+$ ]]
+  [[ "$(sed -n 4p "$f")" =~ ^token\ [0-9]+$ ]]
+  [[ "$stderr" == *"* QUIC address token received"* ]]
   [ "$(stat -c %a "$f")" = "600" ]
   run --separate-stderr "$H3CLI" get -k -v --session-file "$f" "$(U /hello.txt)"
   [ "$status" -eq 0 ]
@@ -440,6 +443,38 @@ origin 127.0.0.1:$PORT" ]
   run --separate-stderr "$H3CLI" get -k --quic-version v3 "$(U /hello.txt)"
   [ "$status" -eq 2 ]
   [ "${stderr_lines[0]}" = "h3cli: option --quic-version: invalid argument 'v3'" ]
+}
+
+@test "--0rtt: GET requests go as early data and are accepted; POST waits" {
+  f=$BATS_TEST_TMPDIR/session
+  run "$H3CLI" get -k --0rtt --session-file "$f" "$(U /hello.txt)"
+  [ "$status" -eq 0 ]
+  run --separate-stderr "$H3CLI" get -k -v --0rtt --session-file "$f" \
+    "$(U /hello.txt)" "$(U /dir/second.txt)"
+  [ "$status" -eq 0 ]
+  [ "$output" = $'hello world\nsecond' ]
+  [[ "$stderr" == *"resuming the TLS session from $f, with 0-RTT"* ]]
+  [[ "$stderr" == *"* 0-RTT accepted by the server"* ]]
+  # Both requests were written before the handshake completed.
+  [ "$(sed -n '/^> GET \/dir\/second.txt HTTP\/3/=' <<<"$stderr")" -lt \
+    "$(sed -n '/^\* QUIC handshake done/=' <<<"$stderr")" ]
+  run --separate-stderr "$H3CLI" get -k -v --0rtt --session-file "$f" -d x "$(U /echo)"
+  [ "$output" = "x" ]
+  [ "$(sed -n '/^> POST \/echo HTTP\/3/=' <<<"$stderr")" -gt \
+    "$(sed -n '/^\* QUIC handshake done/=' <<<"$stderr")" ]
+}
+
+@test "--0rtt with a session another server cannot resume: sent again, still right" {
+  f=$BATS_TEST_TMPDIR/session
+  run "$H3CLI" get -k --session-file "$f" "https://localhost:$PORT/hello.txt"
+  [ "$status" -eq 0 ]
+  # The same origin name, but the other server (another ticket key).
+  run --separate-stderr "$H3CLI" get -k -v --0rtt --session-file "$f" \
+    --connect-to "localhost:$PORT:127.0.0.1:$CPORT" "https://localhost:$PORT/hello.txt"
+  [ "$status" -eq 0 ]
+  [ "$output" = "hello world" ]
+  [[ "$stderr" == *"* 0-RTT rejected (requests sent again) by the server"* ]]
+  [[ "$stderr" != *", resumed"* ]]
 }
 
 @test "a progress meter on a terminal's stderr for transfers over a second" {

@@ -190,6 +190,7 @@ static quic_conn *conn_alloc(const quic_config *config) {
     conn->version = config->versions[0];
     conn->idle_deadline = QUIC_TIME_NONE;
     conn->close_deadline = QUIC_TIME_NONE;
+    conn->first_1rtt_pn = QUIC_PN_NONE;
     conn->state = conn->is_client ? CONN_STATE_IDLE : CONN_STATE_HANDSHAKE;
     conn->max_dgram = 1200;
     quic_evq_init(&conn->events, conn->alloc);

@@ -155,10 +155,11 @@ static int on_ack(quic_conn *conn, quic_pn_space space, const quic_frame *f) {
     quic_recovery_acked(&conn->rec, &n_acked);
     if (n_acked && space == QUIC_PN_SPACE_APPLICATION)
         quic_conn_key_update_acked(conn, ack->largest);
-    /* RFC 9001 §4.1.2: an acknowledged 1-RTT packet confirms the
+    /* RFC 9001 §4.1.2: an acknowledged 1-RTT packet (not a 0-RTT one: the
+     * server acknowledges those before it has our Finished) confirms the
      * handshake for a client too. */
     if (n_acked && space == QUIC_PN_SPACE_APPLICATION && conn->is_client &&
-        conn->handshake_complete)
+        conn->handshake_complete && ack->largest >= conn->first_1rtt_pn)
         quic_conn_confirm_handshake(conn);
     rc = quic_conn_process_recovery_results(conn);
     if (n_acked)

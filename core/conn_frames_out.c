@@ -11,8 +11,29 @@
 
 #define ACK_RANGES_SENT 32
 
+static bool crypto_pending(const conn_space *s);
+
+/* RFC 9002 arms no PTO for 0-RTT packets before the handshake is confirmed
+ * (Appendix A.8), and the server cannot acknowledge those it could not
+ * decrypt: when they fill the congestion window while nothing of the
+ * handshake is in flight, the client's next handshake flight (its Finished,
+ * or a repeated ClientHello) would wait forever. It goes as a probe, which
+ * the window does not gate (§7.5). */
+static void unblock_handshake_after_zero_rtt(quic_conn *conn) {
+    if (!conn->is_client || !conn->zero_rtt_sent || conn->handshake_confirmed)
+        return;
+    for (int sp = QUIC_PN_SPACE_INITIAL; sp <= QUIC_PN_SPACE_HANDSHAKE; sp++) {
+        conn_space *s = &conn->spaces[sp];
+        if (!s->discarded && !s->probes && crypto_pending(s) &&
+            conn->rec.spaces[sp].ack_eliciting_in_flight == 0)
+            s->probes = 1;
+    }
+}
+
 void quic_conn_send_budget(quic_conn *conn, conn_pkt_ctx *ctx, quic_time now) {
     bool cwnd = quic_cc_can_send(conn->cc, conn->rec.bytes_in_flight);
+    if (!cwnd)
+        unblock_handshake_after_zero_rtt(conn);
     bool paced = !conn->cfg.pacing ||
                  quic_pacer_next_send_time(&conn->pacer, now) <= now;
     ctx->cwnd_ok = cwnd && paced;

@@ -115,6 +115,9 @@ struct quic_conn {
     quic_tparams remembered_tp;
     bool has_remembered_tp;
     bool zero_rtt_sent;
+    /* Our first 1-RTT packet number (QUIC_PN_NONE before): ACKs of 0-RTT
+     * packets (in 1-RTT packets) do not confirm the handshake. */
+    uint64_t first_1rtt_pn;
 
     /* 1-RTT key phases (RFC 9001 §6); rx_keys/tx_keys[APPLICATION] hold the
      * current ones. */

@@ -156,6 +156,11 @@ static int process_protected(quic_conn *conn, const quic_packet_header *h,
     quic_keys *keys = conn->rx_keys[level];
     if (!keys || s->discarded || (h->is_long && h->version != conn->version))
         return 1;
+    /* RFC 9001 §5.7: a server has 1-RTT keys after the ClientHello but must
+     * not process 1-RTT packets before the handshake completes (the client
+     * would take their ACKs as confirmation while its Finished is lost). */
+    if (!conn->is_client && !h->is_long && !conn->handshake_complete)
+        return 1;
     uint64_t trunc;
     int pn_len = quic_packet_unprotect_header(keys, pkt, h->packet_len,
                                               h->pn_offset, &trunc);

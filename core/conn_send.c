@@ -153,10 +153,13 @@ static int close_packet(quic_conn *conn, conn_pkt_ctx *ctx, size_t pad_to,
         return rc;
     }
     conn->spaces[ctx->space].next_pn++;
-    if (ctx->zero_rtt)
+    if (ctx->zero_rtt) {
         conn->zero_rtt_sent = true;
-    else if (ctx->space == QUIC_PN_SPACE_APPLICATION)
+    } else if (ctx->space == QUIC_PN_SPACE_APPLICATION) {
+        if (conn->first_1rtt_pn == QUIC_PN_NONE)
+            conn->first_1rtt_pn = ctx->pn;
         quic_conn_key_update_on_sent(conn);
+    }
     ctx->pos = ctx->pkt + len;
     ctx->packets++;
     if (ctx->space == QUIC_PN_SPACE_INITIAL)

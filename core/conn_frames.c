@@ -469,8 +469,8 @@ int quic_conn_requeue_zero_rtt(quic_conn *conn) {
     int rc = 0;
     const quic_sent_packet *pkt;
     while (rc != QUIC_ERR_NOMEM &&
-           (pkt = quic_recovery_next_outstanding(
-                rec, QUIC_PN_SPACE_APPLICATION, &cursor)) != NULL)
+           (pkt = quic_recovery_next_outstanding(rec, QUIC_PN_SPACE_APPLICATION,
+                                                 &cursor)) != NULL)
         for (uint32_t k = pkt->frames; k != QUIC_FRAME_REC_NONE;) {
             const quic_frame_rec *r = quic_recovery_frame(rec, k);
             rc = on_frame_lost(conn, QUIC_PN_SPACE_APPLICATION, r);

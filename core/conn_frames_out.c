@@ -48,11 +48,11 @@ static bool crypto_pending(const conn_space *s) {
 static bool app_control_pending(const quic_conn *conn) {
     const quic_streams *ss = &conn->streams;
     return conn->handshake_done_pending || conn->new_token_pending ||
-           conn->max_data_pending ||
-           conn->path_response_pending || conn->n_pings || conn->ping_probe ||
-           ss->max_streams_pending[0] || ss->max_streams_pending[1] ||
-           ss->local_blocked_pending[0] || ss->local_blocked_pending[1] ||
-           ss->ctrl_queue.head || conn->peer_cids.n_retire ||
+           conn->max_data_pending || conn->path_response_pending ||
+           conn->n_pings || conn->ping_probe || ss->max_streams_pending[0] ||
+           ss->max_streams_pending[1] || ss->local_blocked_pending[0] ||
+           ss->local_blocked_pending[1] || ss->ctrl_queue.head ||
+           conn->peer_cids.n_retire ||
            (conn->conn_blocked &&
             quic_flowctl_tx_should_send_blocked(&conn->tx_fc)) ||
            quic_local_cids_next_pending((quic_local_cids *)&conn->local_cids);

@@ -320,8 +320,7 @@ void quic_conn_mint_new_token(quic_conn *conn);
 /* Writes the pending NEW_TOKEN frame into a 1-RTT packet. */
 void quic_conn_write_new_token(quic_conn *conn, conn_pkt_ctx *ctx);
 /* Client: a NEW_TOKEN frame arrived: hands the token to the sink. */
-void quic_conn_on_new_token(quic_conn *conn, const uint8_t *token,
-                            size_t len);
+void quic_conn_on_new_token(quic_conn *conn, const uint8_t *token, size_t len);
 /* Server: the token of a client Initial; a valid NEW_TOKEN token of ours
  * for the peer's address validates it (no amplification limit). An invalid
  * one is ignored (§8.1.3). */
@@ -334,8 +333,7 @@ void quic_conn_check_initial_token(quic_conn *conn, const uint8_t *token,
 /* Client: hands a TLS |session| to the session_ticket sink as ticket bytes
  * (format version, the server's remembered transport parameters, the
  * session). Nothing without a sink or before the peer's parameters. */
-void quic_conn_ticket_emit(quic_conn *conn, const uint8_t *session,
-                           size_t len);
+void quic_conn_ticket_emit(quic_conn *conn, const uint8_t *session, size_t len);
 /* Client: splits quic_config.session_ticket bytes into the remembered
  * parameters (kept in conn->remembered_tp) and the TLS session (a view into
  * |ticket|). Errors: QUIC_ERR_TLS_SESSION (unknown format or truncated). */

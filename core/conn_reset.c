@@ -18,11 +18,10 @@ void quic_conn_reset_token(quic_conn *conn, const quic_cid *cid,
         quic_conn_random(conn, token, QUIC_RESET_TOKEN_LEN);
 }
 
-int quic_stateless_reset_build(
-    const uint8_t key[QUIC_STATELESS_RESET_KEY_LEN], const uint8_t *datagram,
-    size_t len, size_t cid_len, uint8_t *out, size_t cap) {
-    if (!key || !datagram || !out || cid_len == 0 ||
-        cid_len > QUIC_MAX_CID_LEN)
+int quic_stateless_reset_build(const uint8_t key[QUIC_STATELESS_RESET_KEY_LEN],
+                               const uint8_t *datagram, size_t len,
+                               size_t cid_len, uint8_t *out, size_t cap) {
+    if (!key || !datagram || !out || cid_len == 0 || cid_len > QUIC_MAX_CID_LEN)
         return QUIC_ERR_INVALID_ARGUMENT;
     /* RFC 9000 §10.3: only short headers are answered (a long header
      * carries the version, and the peer would not look for a token). */
@@ -31,8 +30,8 @@ int quic_stateless_reset_build(
     quic_cid cid;
     quic_cid_from_bytes(&cid, datagram + 1, cid_len);
     uint8_t token[QUIC_RESET_TOKEN_LEN];
-    int rc = quic_reset_token_derive(key, QUIC_STATELESS_RESET_KEY_LEN, &cid,
-                                     token);
+    int rc =
+        quic_reset_token_derive(key, QUIC_STATELESS_RESET_KEY_LEN, &cid, token);
     if (rc < 0)
         return rc;
     return quic_reset_build(token, len, NULL, NULL, out, cap);

@@ -134,8 +134,7 @@ static int close_packet(quic_conn *conn, conn_pkt_ctx *ctx, size_t pad_to,
         conn, true,
         ctx->zero_rtt ? QUIC_QLOG_PACKET_0RTT
                       : quic_conn_qlog_space_type(ctx->space),
-        ctx->pn,
-        ctx->pn_offset + ctx->pn_len + payload_len + QUIC_AEAD_TAG_LEN,
+        ctx->pn, ctx->pn_offset + ctx->pn_len + payload_len + QUIC_AEAD_TAG_LEN,
         ctx->payload, payload_len);
     int len =
         quic_packet_seal(keys, ctx->pkt, (size_t)(ctx->end - ctx->pkt),

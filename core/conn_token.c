@@ -14,9 +14,8 @@
 void quic_conn_mint_new_token(quic_conn *conn) {
     if (conn->is_client || !conn->cfg.new_token_key)
         return;
-    int n = quic_token_mint_new_token(conn->cfg.new_token_key,
-                                      &conn->peer_addr, conn->now,
-                                      conn->new_token,
+    int n = quic_token_mint_new_token(conn->cfg.new_token_key, &conn->peer_addr,
+                                      conn->now, conn->new_token,
                                       sizeof(conn->new_token));
     if (n <= 0)
         return; /* no token: the next connection is validated otherwise */
@@ -46,8 +45,7 @@ void quic_conn_write_new_token(quic_conn *conn, conn_pkt_ctx *ctx) {
     }
 }
 
-void quic_conn_on_new_token(quic_conn *conn, const uint8_t *token,
-                            size_t len) {
+void quic_conn_on_new_token(quic_conn *conn, const uint8_t *token, size_t len) {
     if (conn->cfg.new_token_sink)
         conn->cfg.new_token_sink(conn->cfg.sink_user, token, len);
 }
@@ -66,8 +64,7 @@ void quic_conn_check_initial_token(quic_conn *conn, const uint8_t *token,
     quic_recovery_set_amplification_limited(&conn->rec, false, conn->now);
 }
 
-int quic_new_token_validate(quic_token_key *key,
-                            const quic_header_info *client,
+int quic_new_token_validate(quic_token_key *key, const quic_header_info *client,
                             const quic_addr *peer, quic_time now,
                             quic_server_params *out) {
     if (!key || !client || !peer || !out)

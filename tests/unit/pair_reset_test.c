@@ -21,7 +21,7 @@ static const netsim_config link_cfg = {.delay = 15 * QUIC_MS};
 #define SERVER_CID_LEN 8 /* core/conn.c's LOCAL_CID_LEN */
 
 typedef struct lost_state {
-    bool lost;     /* the server process forgot its connections */
+    bool lost; /* the server process forgot its connections */
     uint8_t key[QUIC_STATELESS_RESET_KEY_LEN]; /* the key it answers with */
     unsigned resets;
     size_t last_in, last_out;
@@ -36,8 +36,8 @@ static bool answer_with_reset(pair *p, bool from_client, uint8_t *data,
     if (!from_client || !ls->lost)
         return true;
     uint8_t out[64];
-    int n = quic_stateless_reset_build(ls->key, data, *len, SERVER_CID_LEN,
-                                       out, sizeof(out));
+    int n = quic_stateless_reset_build(ls->key, data, *len, SERVER_CID_LEN, out,
+                                       sizeof(out));
     if (n > 0) {
         ls->resets++;
         ls->last_in = *len;
@@ -131,7 +131,7 @@ static void test_quic_stateless_reset_build_rules(void **state) {
         int rc;
         int line;
     } cases[] = {
-        {100, 8, 40, 0x43, 40, __LINE__}, /* capped */
+        {100, 8, 40, 0x43, 40, __LINE__},                  /* capped */
         {100, 8, 128, 0xc3, QUIC_ERR_MALFORMED, __LINE__}, /* long header */
         {5, 8, 128, 0x43, QUIC_ERR_MALFORMED, __LINE__},   /* no DCID room */
         {21, 8, 128, 0x43, QUIC_ERR_RESET_TOO_SMALL, __LINE__},
@@ -142,9 +142,8 @@ static void test_quic_stateless_reset_build_rules(void **state) {
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         dgram[0] = cases[i].first;
-        int rc = quic_stateless_reset_build(key, dgram, cases[i].len,
-                                            cases[i].cid_len, want,
-                                            cases[i].cap);
+        int rc = quic_stateless_reset_build(
+            key, dgram, cases[i].len, cases[i].cid_len, want, cases[i].cap);
         if (rc != cases[i].rc)
             fail_msg("line %d: %d, want %d", cases[i].line, rc, cases[i].rc);
     }

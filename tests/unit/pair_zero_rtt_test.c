@@ -36,15 +36,14 @@ static void save_ticket(void *user, const uint8_t *t, size_t len) {
 
 /* What the second connection's events and datagrams showed. */
 typedef struct seen {
-    bool completed[2];   /* [is_client] HandshakeCompleted */
-    bool accepted[2];    /* its early_data_accepted */
-    bool resumed[2];     /* its session_resumed */
-    size_t early_bytes;  /* server: stream bytes before its HandshakeCompleted */
+    bool completed[2];  /* [is_client] HandshakeCompleted */
+    bool accepted[2];   /* its early_data_accepted */
+    bool resumed[2];    /* its session_resumed */
+    size_t early_bytes; /* server: stream bytes before its HandshakeCompleted */
     size_t zero_rtt_pkts; /* 0-RTT packets the client sent */
 } seen;
 
-static void on_event(pair *p, bool is_client, const quic_event *ev,
-                     void *arg) {
+static void on_event(pair *p, bool is_client, const quic_event *ev, void *arg) {
     (void)p;
     seen *s = arg;
     int c = is_client ? 1 : 0;
@@ -233,8 +232,7 @@ static void test_pair_zero_rtt_lossy_byte_exact(void **state) {
                            15000);
         if (s.accepted[0] != s.accepted[1] || ((seed & 1) && s.accepted[0])) {
             pair_print_seed(&p);
-            fail_msg("early_data_accepted %d/%d", s.accepted[0],
-                     s.accepted[1]);
+            fail_msg("early_data_accepted %d/%d", s.accepted[0], s.accepted[1]);
         }
         pair_cleanup(&p);
     }

@@ -117,13 +117,14 @@ static void fill(uint8_t *buf, size_t len, uint64_t seed) {
 /* Starts the second connection with |tk|, queues |len| bytes and FIN on
  * stream 0 right away (before any server packet), runs until the server
  * has them all, and checks them byte for byte. */
-static void resume_and_send_on(pair *p, const netsim_config *link,
+static void resume_and_send_on(pair *p, const netsim_config *link, bool retry,
                                quic_tls_context *server_ctx, const ticket *tk,
                                uint64_t seed, seen *s, size_t len) {
     static uint8_t body[20000];
     assert_true(len <= sizeof(body));
     fill(body, len, seed);
     pair_init(p, seed, link, link);
+    p->retry = retry;
     p->server.cfg.tls_context = server_ctx;
     p->client.cfg.enable_early_data = true;
     p->client.cfg.session_ticket = tk->data;
@@ -146,7 +147,7 @@ static void resume_and_send_on(pair *p, const netsim_config *link,
 static void resume_and_send(pair *p, quic_tls_context *server_ctx,
                             const ticket *tk, uint64_t seed, seen *s,
                             size_t len) {
-    resume_and_send_on(p, &link_cfg, server_ctx, tk, seed, s, len);
+    resume_and_send_on(p, &link_cfg, false, server_ctx, tk, seed, s, len);
 }
 
 static void test_pair_zero_rtt_accepted_before_handshake(void **state) {
@@ -228,8 +229,8 @@ static void test_pair_zero_rtt_lossy_byte_exact(void **state) {
         seen s;
         memset(&s, 0, sizeof(s));
         pair p;
-        resume_and_send_on(&p, &lossy, seed & 1 ? other : ctx, &tk, seed, &s,
-                           15000);
+        resume_and_send_on(&p, &lossy, false, seed & 1 ? other : ctx, &tk, seed,
+                           &s, 15000);
         if (s.accepted[0] != s.accepted[1] || ((seed & 1) && s.accepted[0])) {
             pair_print_seed(&p);
             fail_msg("early_data_accepted %d/%d", s.accepted[0], s.accepted[1]);
@@ -238,6 +239,26 @@ static void test_pair_zero_rtt_lossy_byte_exact(void **state) {
     }
     quic_tls_context_free(ctx);
     quic_tls_context_free(other);
+}
+
+/* RFC 9000 §17.2.5.3: 0-RTT sent before a Retry is lost with it; the
+ * server still accepts 0-RTT on the repeated ClientHello and the bytes
+ * arrive exact (repeated in 1-RTT). */
+static void test_pair_zero_rtt_after_retry(void **state) {
+    (void)state;
+    quic_tls_context *ctx = early_server_ctx();
+    static ticket tk;
+    memset(&tk, 0, sizeof(tk));
+    get_ticket(ctx, 31, 0, &tk);
+    seen s;
+    memset(&s, 0, sizeof(s));
+    pair p;
+    resume_and_send_on(&p, &link_cfg, true, ctx, &tk, 32, &s, 6000);
+    assert_int_equal(p.retries_sent, 1);
+    assert_true(s.zero_rtt_pkts >= 1);
+    assert_true(s.resumed[0] && s.resumed[1]);
+    pair_cleanup(&p);
+    quic_tls_context_free(ctx);
 }
 
 /* Ticket bytes of an unknown format version or cut short are refused with
@@ -282,6 +303,7 @@ int main(void) {
         cmocka_unit_test(test_pair_zero_rtt_rejected_resent_in_1rtt),
         cmocka_unit_test(test_pair_zero_rtt_limited_by_remembered_params),
         cmocka_unit_test(test_pair_zero_rtt_lossy_byte_exact),
+        cmocka_unit_test(test_pair_zero_rtt_after_retry),
         cmocka_unit_test(test_pair_zero_rtt_bad_ticket_refused),
     };
     return cmocka_run_group_tests_name("pair_zero_rtt", tests, NULL, NULL);

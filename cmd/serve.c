@@ -346,6 +346,7 @@ static void release_server(server *srv) {
     quic_retry_key_free(srv->retry_key);
     srv->retry_key = NULL;
     memset(srv->retry_secret, 0, sizeof(srv->retry_secret));
+    memset(srv->reset_key, 0, sizeof(srv->reset_key));
     h3cli_files_root_close(&srv->root);
     if (srv->keylog)
         fclose(srv->keylog);
@@ -459,8 +460,10 @@ static int prepare(server *srv, listen_plan *plan, h3cli_server_identity *id,
     /* One token secret for all workers: a Retry or NEW_TOKEN token from
      * one is accepted by any (each seals with its own nonce generator). */
     if (getrandom(srv->retry_secret, sizeof(srv->retry_secret), 0) !=
-        (ssize_t)sizeof(srv->retry_secret)) {
-        fprintf(stderr, "h3cli: serve: no random bytes for the token key\n");
+            (ssize_t)sizeof(srv->retry_secret) ||
+        getrandom(srv->reset_key, sizeof(srv->reset_key), 0) !=
+            (ssize_t)sizeof(srv->reset_key)) {
+        fprintf(stderr, "h3cli: serve: no random bytes for the keys\n");
         return 1;
     }
     char pin[QUIC_SPKI_PIN_SIZE];

@@ -43,6 +43,8 @@ typedef struct server {
     /* --retry: the token key, from a secret all workers share. */
     quic_token_key *retry_key;
     uint8_t retry_secret[32];
+    /* The key of our CIDs' stateless reset tokens, shared by workers. */
+    uint8_t reset_key[QUIC_STATELESS_RESET_KEY_LEN];
     FILE *keylog;
     h3cli_demux demux;
     h3cli_files_root root;

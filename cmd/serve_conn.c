@@ -213,6 +213,18 @@ static bool validate_address(server *srv, h3cli_loop_socket *s,
     return false;
 }
 
+/* RFC 9000 §10.3: a 1-RTT packet for a connection we no longer (or never)
+ * had gets a stateless reset, shorter than it and at most 64 bytes, so a
+ * client whose connection we lost stops at once instead of timing out. */
+static void send_stateless_reset(server *srv, h3cli_loop_socket *s,
+                                 const h3cli_udp_datagram *d) {
+    uint8_t buf[64];
+    int n = quic_stateless_reset_build(srv->reset_key, d->data, d->len,
+                                       srv->short_cid_len, buf, sizeof(buf));
+    if (n > 0)
+        send_one(s, d, buf, (size_t)n);
+}
+
 static bool version_served(uint32_t v) {
     for (size_t i = 0; i < sizeof(served_versions) / sizeof(*served_versions);
          i++)
@@ -236,6 +248,8 @@ static quic_conn *make_quic(server *srv, serve_conn *c,
     /* Clients get a NEW_TOKEN token for their next connection (RFC 9000
      * §8.1.3), sealed with the Retry key. */
     cfg.new_token_key = srv->retry_key;
+    memcpy(cfg.stateless_reset_key, srv->reset_key, sizeof(srv->reset_key));
+    cfg.has_stateless_reset_key = true;
     for (size_t i = 0; i < sizeof(served_versions) / sizeof(*served_versions);
          i++)
         cfg.versions[i] = served_versions[i];
@@ -309,9 +323,13 @@ void serve_on_datagram(h3cli_loop_socket *s, h3cli_udp_datagram *d,
         h3cli_loop_conn_feed(&c->lc, d, now);
         return;
     }
+    if (!h.is_long) {
+        send_stateless_reset(srv, s, d);
+        return;
+    }
     /* RFC 9000 §6.1, §14.1: answer only long headers in datagrams a
      * client's Initial could be, never a Version Negotiation packet. */
-    if (!h.is_long || d->len < MIN_INITIAL_DATAGRAM)
+    if (d->len < MIN_INITIAL_DATAGRAM)
         return;
     if (!h.version_known || !version_served(h.version)) {
         if (h.version != QUIC_VERSION_NEGOTIATION)

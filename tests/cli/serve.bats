@@ -327,6 +327,28 @@ EOF
   stop_server wild
 }
 
+@test "a 1-RTT packet for no connection gets a stateless reset, shorter than it" {
+  run python3 - "$PORT" <<'EOF'
+import os, socket, sys
+port = int(sys.argv[1])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(0.5)
+pkt = bytes([0x41]) + os.urandom(99)
+s.sendto(pkt, ("127.0.0.1", port))
+r, _ = s.recvfrom(2000)
+assert r[0] & 0xc0 == 0x40, "looks like a short header"
+assert 21 <= len(r) < len(pkt) and len(r) <= 64, len(r)
+s.sendto(bytes([0x41]) + os.urandom(20), ("127.0.0.1", port))
+try:
+    s.recvfrom(2000)
+    print("answered a datagram too short to reset")
+except socket.timeout:
+    print("ok")
+EOF
+  [ "$status" -eq 0 ]
+  [ "$output" = "ok" ]
+}
+
 @test "cannot bind: one line, exit 1" {
   run --separate-stderr "$H3CLI" serve --listen "127.0.0.1:$PORT" "$SITE"
   [ "$status" -eq 1 ]

@@ -329,11 +329,9 @@ static double ng_encode_pass(bool sensitive, recorded *rec) {
         nghttp3_buf_reset(&rbuf);
         nghttp3_buf_reset(&ebuf);
         double t0 = now();
-        int rc = nghttp3_qpack_encoder_encode(enc, &pbuf, &rbuf, &ebuf,
-                                              (int64_t)i + 1,
-                                              sensitive ? sets[i].nva_sensitive
-                                                        : sets[i].nva,
-                                              sets[i].count);
+        int rc = nghttp3_qpack_encoder_encode(
+            enc, &pbuf, &rbuf, &ebuf, (int64_t)i + 1,
+            sensitive ? sets[i].nva_sensitive : sets[i].nva, sets[i].count);
         t += now() - t0;
         if (rc)
             fail("nghttp3_qpack_encoder_encode", rc);
@@ -399,9 +397,8 @@ static bool is_nghttp3(enum impl which) {
 }
 
 static double encode_pass(enum impl which, recorded *rec) {
-    return is_nghttp3(which)
-               ? ng_encode_pass(which == NGHTTP3_SENSITIVE, rec)
-               : ours_encode_pass(which == OURS_COOKIES, rec);
+    return is_nghttp3(which) ? ng_encode_pass(which == NGHTTP3_SENSITIVE, rec)
+                             : ours_encode_pass(which == OURS_COOKIES, rec);
 }
 
 static double decode_pass(enum impl which, const recorded *rec, bool check) {

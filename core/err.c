@@ -1,7 +1,9 @@
 /* core/err.c — names for library and wire error codes; no logic beyond that. */
 #include "core/quic.h"
 
-bool quic_err_is_fatal(int err) { return err == QUIC_ERR_NOMEM; }
+bool quic_err_is_fatal(int err) {
+    return err == QUIC_ERR_NOMEM;
+}
 
 const char *quic_strerror(int err) {
     switch (err) {
@@ -53,13 +55,24 @@ const char *quic_strerror(int err) {
 
 const char *quic_wire_error_name(uint64_t code) {
     static const char *const names[] = {
-        "NO_ERROR", "INTERNAL_ERROR", "CONNECTION_REFUSED",
-        "FLOW_CONTROL_ERROR", "STREAM_LIMIT_ERROR", "STREAM_STATE_ERROR",
-        "FINAL_SIZE_ERROR", "FRAME_ENCODING_ERROR",
-        "TRANSPORT_PARAMETER_ERROR", "CONNECTION_ID_LIMIT_ERROR",
-        "PROTOCOL_VIOLATION", "INVALID_TOKEN", "APPLICATION_ERROR",
-        "CRYPTO_BUFFER_EXCEEDED", "KEY_UPDATE_ERROR", "AEAD_LIMIT_REACHED",
-        "NO_VIABLE_PATH", "VERSION_NEGOTIATION_ERROR",
+        "NO_ERROR",
+        "INTERNAL_ERROR",
+        "CONNECTION_REFUSED",
+        "FLOW_CONTROL_ERROR",
+        "STREAM_LIMIT_ERROR",
+        "STREAM_STATE_ERROR",
+        "FINAL_SIZE_ERROR",
+        "FRAME_ENCODING_ERROR",
+        "TRANSPORT_PARAMETER_ERROR",
+        "CONNECTION_ID_LIMIT_ERROR",
+        "PROTOCOL_VIOLATION",
+        "INVALID_TOKEN",
+        "APPLICATION_ERROR",
+        "CRYPTO_BUFFER_EXCEEDED",
+        "KEY_UPDATE_ERROR",
+        "AEAD_LIMIT_REACHED",
+        "NO_VIABLE_PATH",
+        "VERSION_NEGOTIATION_ERROR",
     };
     if (code < sizeof(names) / sizeof(names[0]))
         return names[code];

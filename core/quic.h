@@ -75,24 +75,24 @@ typedef struct quic_cid {
 #define QUIC_ERR_PROTOCOL_VIOLATION (-108)  /* e.g. frame not allowed here */
 #define QUIC_ERR_UNKNOWN_VERSION (-109)     /* version this code cannot parse */
 #define QUIC_ERR_VARINT_RANGE (-110)        /* value over 2^62-1 */
-/* -111 … -129: reserved for wire primitives (varint, packet, frame, tparams) */
+/* -111 … -129: reserved for wire primitives (varint, packet, frame, TPs) */
 #define QUIC_ERR_FIXED_BIT (-111)      /* packet with the fixed bit cleared */
 #define QUIC_ERR_CID_TOO_LONG (-112)   /* connection ID over 20 bytes (v1/v2) */
-#define QUIC_ERR_PACKET_LENGTH (-113)  /* Length field runs past the datagram */
-#define QUIC_ERR_VN_LIST (-114)        /* Version Negotiation list empty/ragged */
-#define QUIC_ERR_RETRY_NO_TOKEN (-115) /* Retry with an empty token (§17.2.5.2) */
-#define QUIC_ERR_CRYPTO (-130)          /* a wolfCrypt primitive failed */
-#define QUIC_ERR_DECRYPT (-131)         /* AEAD authentication failed */
+#define QUIC_ERR_PACKET_LENGTH (-113)  /* Length runs past the datagram */
+#define QUIC_ERR_VN_LIST (-114)        /* VN packet version list empty/ragged */
+#define QUIC_ERR_RETRY_NO_TOKEN (-115) /* Retry with no token (§17.2.5.2) */
+#define QUIC_ERR_CRYPTO (-130)         /* a wolfCrypt primitive failed */
+#define QUIC_ERR_DECRYPT (-131)        /* AEAD authentication failed */
 #define QUIC_ERR_UNSUPPORTED_CIPHER (-132)
 #define QUIC_ERR_SHORT_PACKET (-133) /* too short for header protection/tag */
 /* -134 … -149: reserved for packet protection */
-#define QUIC_ERR_TLS (-150) /* the TLS handshake failed */
-#define QUIC_ERR_TLS_CERTIFICATE (-151)  /* certificate or key unusable */
-#define QUIC_ERR_TLS_CA (-152)           /* CA file/dir/store not loadable */
+#define QUIC_ERR_TLS (-150)               /* the TLS handshake failed */
+#define QUIC_ERR_TLS_CERTIFICATE (-151)   /* certificate or key unusable */
+#define QUIC_ERR_TLS_CA (-152)            /* CA file/dir/store not loadable */
 #define QUIC_ERR_TLS_CIPHER_SUITES (-153) /* no usable TLS 1.3 suite */
-#define QUIC_ERR_TLS_SESSION (-154)      /* session ticket not decodable */
+#define QUIC_ERR_TLS_SESSION (-154)       /* session ticket not decodable */
 #define QUIC_ERR_TLS_PINNED_PUBKEY (-155) /* malformed sha256// pin list */
-#define QUIC_ERR_TLS_CRYPTO_LEVEL (-156) /* CRYPTO data at a stale level */
+#define QUIC_ERR_TLS_CRYPTO_LEVEL (-156)  /* CRYPTO data at a stale level */
 /* -157 … -169: reserved for the TLS glue */
 /* -170 … -179: address validation and stateless reset (issue 5) */
 #define QUIC_ERR_TOKEN_TYPE (-170)      /* not a token of the expected kind */
@@ -112,7 +112,7 @@ typedef struct quic_cid {
 #define QUIC_ERR_FINAL_SIZE (-183)          /* FINAL_SIZE_ERROR */
 #define QUIC_ERR_CONNECTION_ID_LIMIT (-184) /* CONNECTION_ID_LIMIT_ERROR */
 #define QUIC_ERR_CRYPTO_BUFFER (-185)       /* CRYPTO_BUFFER_EXCEEDED */
-#define QUIC_ERR_NOT_IMPLEMENTED (-186) /* feature not in this version */
+#define QUIC_ERR_NOT_IMPLEMENTED (-186)     /* feature not in this version */
 
 /* True for errors after which the object must not be used further. */
 bool quic_err_is_fatal(int err);
@@ -142,7 +142,7 @@ typedef struct quic_tls_context quic_tls_context;
 /* An address-validation token key (quic_retry_key_new). Opaque. */
 typedef struct quic_token_key quic_token_key;
 
-/* ---- Configuration (aioquic's QuicConfiguration) -------------------------- */
+/* ---- Configuration (aioquic's QuicConfiguration) ------------------------- */
 
 typedef enum quic_cc_algorithm {
     QUIC_CC_CUBIC = 0, /* RFC 9438 with HyStart++ (RFC 9406): the default */
@@ -184,9 +184,9 @@ typedef struct quic_config {
     quic_tls_context *tls_context;
 
     /* Transport parameters we announce (RFC 9000 §18.2). */
-    quic_time idle_timeout;           /* 0 = none; default 30 s */
-    uint64_t max_data;                /* connection receive window */
-    uint64_t max_stream_data;         /* per-stream receive window */
+    quic_time idle_timeout;   /* 0 = none; default 30 s */
+    uint64_t max_data;        /* connection receive window */
+    uint64_t max_stream_data; /* per-stream receive window */
     uint64_t max_streams_bidi, max_streams_uni;
     uint64_t max_datagram_frame_size; /* 0 = DATAGRAM frames not accepted */
     size_t max_udp_payload_size;      /* what we accept; default 1452 */
@@ -273,7 +273,7 @@ typedef struct quic_config {
 /* Fills |config| with the defaults for a client or a server. */
 void quic_config_init(quic_config *config, bool is_client);
 
-/* ---- Events (aioquic's events) -------------------------------------------- */
+/* ---- Events (aioquic's events) ------------------------------------------- */
 
 typedef enum quic_event_type {
     QUIC_EVENT_NONE = 0,
@@ -354,7 +354,7 @@ typedef struct quic_event {
     } u;
 } quic_event;
 
-/* ---- The connection (aioquic's QuicConnection) ---------------------------- */
+/* ---- The connection (aioquic's QuicConnection) --------------------------- */
 
 typedef struct quic_conn quic_conn;
 
@@ -410,7 +410,7 @@ void quic_conn_free(quic_conn *conn);
  * never NULL. */
 const char *quic_wire_error_name(uint64_t code);
 
-/* ---- Driving a connection -------------------------------------------------- */
+/* ---- Driving a connection ------------------------------------------------ */
 
 /* Client: starts the handshake towards |peer|; the first Initial is then
  * collected with quic_conn_datagrams_to_send. Errors: QUIC_ERR_INVALID_STATE
@@ -462,7 +462,7 @@ bool quic_conn_next_event(quic_conn *conn, quic_event *out);
  * and the closing/draining period): the caller may free it. */
 bool quic_conn_is_closed(const quic_conn *conn);
 
-/* ---- Streams, pings, datagrams, close ------------------------------------- */
+/* ---- Streams, pings, datagrams, close ------------------------------------ */
 
 /* Queues |len| bytes (copied) on |stream_id|, opening the stream if it is
  * ours and new; |end_stream| sends FIN after them (|len| may be 0 for a lone
@@ -541,8 +541,8 @@ int quic_conn_send_datagram_frame(quic_conn *conn, const uint8_t *data,
  * close goes out as APPLICATION_ERROR in Initial/Handshake packets (RFC 9000
  * §10.2.3). No-op once closing; before quic_conn_connect it ends the
  * connection at once. */
-void quic_conn_close(quic_conn *conn, uint64_t error_code,
-                     uint64_t frame_type, const char *reason);
+void quic_conn_close(quic_conn *conn, uint64_t error_code, uint64_t frame_type,
+                     const char *reason);
 
 /* Initiates a key update (RFC 9001 §6): packets sent from now on use the
  * next key phase. The peer's updates are followed whether or not this is
@@ -573,7 +573,6 @@ typedef struct quic_conn_stats {
 
 /* Fills |out| (zeros for a NULL |conn|). */
 void quic_conn_get_stats(const quic_conn *conn, quic_conn_stats *out);
-
 
 /* ==== Helpers for servers and tools (core/tls_public.c,
  * core/peek_public.c) =====================================================
@@ -614,8 +613,8 @@ int quic_tls_context_get_pin(const quic_tls_context *ctx, char *out,
  * QUIC_ERR_CRYPTO. */
 int quic_generate_self_signed(const char *const *names, size_t name_count,
                               int64_t not_before, uint32_t days,
-                              char **cert_pem, size_t *cert_len,
-                              char **key_pem, size_t *key_len);
+                              char **cert_pem, size_t *cert_len, char **key_pem,
+                              size_t *key_len);
 
 /* Why a client's certificate check failed, to tell the user more than the
  * TLS alert does (curl's exit codes 60 and 90). */
@@ -683,7 +682,7 @@ int quic_version_negotiation_build(uint8_t *buf, size_t cap,
                                    const uint32_t *versions, size_t n,
                                    uint8_t random_bits);
 
-/* ---- Retry (RFC 9000 §8.1.2, §17.2.5) for a validating server ---- */
+/* ---- Retry (RFC 9000 §8.1.2, §17.2.5) for a validating server ------------ */
 
 /* A key that seals Retry tokens (AES-256-GCM; core/token.c). Opaque. */
 typedef struct quic_token_key quic_token_key;
@@ -736,14 +735,13 @@ int quic_retry_validate(quic_token_key *key, const quic_header_info *client,
  * QUIC_ERR_TOKEN_ADDRESS, QUIC_ERR_MALFORMED, QUIC_ERR_INVALID_ARGUMENT.
  * RFC 9000 §8.1.3: on error the server proceeds as if there were no token
  * (a connection with a new_token_key also checks it itself). */
-int quic_new_token_validate(quic_token_key *key,
-                            const quic_header_info *client,
+int quic_new_token_validate(quic_token_key *key, const quic_header_info *client,
                             const quic_addr *peer, quic_time now,
                             quic_server_params *out);
 
-int quic_stateless_reset_build(
-    const uint8_t key[QUIC_STATELESS_RESET_KEY_LEN], const uint8_t *datagram,
-    size_t len, size_t cid_len, uint8_t *out, size_t cap);
+int quic_stateless_reset_build(const uint8_t key[QUIC_STATELESS_RESET_KEY_LEN],
+                               const uint8_t *datagram, size_t len,
+                               size_t cid_len, uint8_t *out, size_t cap);
 
 #ifdef __cplusplus
 }

@@ -56,8 +56,11 @@ static void test_netsim_rate_serialises(void **state) {
 static void run_lossy(uint64_t seed, netsim_stats *out, uint8_t *first) {
     test_rng rng;
     test_rng_seed(&rng, seed);
-    netsim_config cfg = {.delay = QUIC_MS, .loss = 0.2, .reorder = 0.1,
-                         .reorder_delay = 5 * QUIC_MS, .duplicate = 0.05,
+    netsim_config cfg = {.delay = QUIC_MS,
+                         .loss = 0.2,
+                         .reorder = 0.1,
+                         .reorder_delay = 5 * QUIC_MS,
+                         .duplicate = 0.05,
                          .corrupt = 0.05};
     netsim_link l;
     netsim_init(&l, &cfg, &rng);

@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-void test_rng_seed(test_rng *rng, uint64_t seed) { rng->state = seed; }
+void test_rng_seed(test_rng *rng, uint64_t seed) {
+    rng->state = seed;
+}
 
 uint64_t test_rng_next(test_rng *rng) {
     uint64_t z = (rng->state += UINT64_C(0x9e3779b97f4a7c15));

@@ -23,14 +23,14 @@ uint64_t test_rng_below(test_rng *rng, uint64_t n);
 uint64_t test_seed_from_env(const char *name, uint64_t fallback);
 
 typedef struct netsim_config {
-    quic_time delay;            /* one-way propagation delay */
-    uint64_t rate_bps;          /* bottleneck rate; 0 = unlimited */
-    size_t queue_bytes;         /* bottleneck queue; 0 = unlimited */
-    double loss;                /* probability a datagram is dropped */
-    double reorder;             /* probability it is delayed extra */
-    quic_time reorder_delay;    /* the extra delay of a reordered one */
-    double duplicate;           /* probability it is delivered twice */
-    double corrupt;             /* probability one bit of it is flipped */
+    quic_time delay;         /* one-way propagation delay */
+    uint64_t rate_bps;       /* bottleneck rate; 0 = unlimited */
+    size_t queue_bytes;      /* bottleneck queue; 0 = unlimited */
+    double loss;             /* probability a datagram is dropped */
+    double reorder;          /* probability it is delayed extra */
+    quic_time reorder_delay; /* the extra delay of a reordered one */
+    double duplicate;        /* probability it is delivered twice */
+    double corrupt;          /* probability one bit of it is flipped */
 } netsim_config;
 
 typedef struct netsim_packet {

@@ -2,7 +2,8 @@
 # tests/interop/h3cli_get.bats — `h3cli get` fetching from ngtcp2's
 # gtlsserver and quic-go's example server: 1 MB and 50 MB bodies compared by
 # sha256, 20 URLs sharing one connection (counted in the --events lines),
-# and a POST to quic-go's echo endpoint. Certificates are always verified:
+# a POST to quic-go's echo endpoint, and resumption with 0-RTT
+# (--session-file --0rtt) accepted by gtlsserver. Certificates are always verified:
 # our test CA for gtlsserver, quic-go's own CA for its built-in certificate.
 load helpers
 
@@ -79,6 +80,33 @@ check_twenty_files() {
   [ "$(printf '%s\n' "${lines[@]}" | sort -u | wc -l)" -eq 1 ]
   [[ "${lines[0]}" =~ ^200\ [0-9]+$ ]]
   check_twenty_files "$DL"
+}
+
+@test "h3cli get --session-file --0rtt <- gtlsserver: the second request goes as 0-RTT and is accepted" {
+  PEER_VERBOSE=1 gtlsserver_start
+  local sess=$BATS_TEST_TMPDIR/session n
+  # (not "i": Bats 1.8's `run --separate-stderr` assigns to an i in scope)
+  for n in 1 2; do
+    run --separate-stderr ns_client "$H3CLI" get -v --cacert "$CA" \
+      --session-file "$sess" --0rtt -o "$DL/$n.html" \
+      "https://127.0.0.1:$GTLSSERVER_PORT/index.html"
+    [ "$status" -eq 0 ]
+    printf '%s\n' "$stderr" > "$BATS_TEST_TMPDIR/get$n.err"
+    same_file "$DL/$n.html" "$WWW/index.html"
+  done
+  # First run: a full handshake that stores a ticket, no 0-RTT.
+  grep -q '^\* TLS session ticket received ([0-9]* bytes)$' "$BATS_TEST_TMPDIR/get1.err"
+  run ! grep -q '0-RTT' "$BATS_TEST_TMPDIR/get1.err"
+  # Second run: resumed, the request written before the handshake finished,
+  # and the server accepted the early data.
+  grep -qxF "* resuming the TLS session from $sess, with 0-RTT" "$BATS_TEST_TMPDIR/get2.err"
+  grep -qxF '* 0-RTT accepted by the server' "$BATS_TEST_TMPDIR/get2.err"
+  run grep -n -E '^(> GET /index.html HTTP/3|\* QUIC handshake done in .*, resumed)$' "$BATS_TEST_TMPDIR/get2.err"
+  [ "${#lines[@]}" -eq 2 ]
+  [[ "${lines[0]}" == *"> GET /index.html HTTP/3" ]]
+  # gtlsserver's own log: exactly one request stream (0, FIN) arrived in a
+  # 0-RTT packet, from the second connection.
+  [ "$(grep -c 'frm rx [0-9]* 0RTT STREAM(0x0b) id=0x0 fin=1 ' "$GTLSSERVER_LOG")" -eq 1 ]
 }
 
 @test "h3cli get <- quic-go: 1 MB and 50 MB, sha256 equal" {

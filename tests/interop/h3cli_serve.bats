@@ -2,8 +2,9 @@
 # tests/interop/h3cli_serve.bats — ngtcp2's gtlsclient and quic-go's client
 # fetching from `h3cli serve`: 1 MB and 50 MB bodies compared by sha256, 20
 # URLs on one connection, and the transport features gtlsclient can drive
-# (Retry with `serve --retry`, key update, ChaCha20-Poly1305 only), each
-# proved from gtlsclient's verbose log and the server's access log.
+# (resumption with 0-RTT, Retry with `serve --retry`, key update,
+# ChaCha20-Poly1305 only), each proved from gtlsclient's verbose log and the
+# server's access log or --events lines.
 load helpers
 
 setup_file() { interop_setup_file; }
@@ -46,6 +47,36 @@ teardown() { interop_teardown; }
     [ "$QUICGO_STATUS" = 200 ]
     same_file "$DL/$f" "$WWW/$f"
   done
+}
+
+@test "gtlsclient <- h3cli serve: resumption, the second request goes as 0-RTT and is accepted" {
+  h3serve_start --events
+  local opts=(--session-file="$BATS_TEST_TMPDIR/sess" --tp-file="$BATS_TEST_TMPDIR/tp")
+  local c1=$BATS_TEST_TMPDIR/c1.log c2=$BATS_TEST_TMPDIR/c2.log
+  PEER_VERBOSE=1 gtlsclient_get "$DL/1" "$H3SERVE_PORT" "${opts[@]}" -- /index.html > "$c1" 2>&1
+  [ -s "$BATS_TEST_TMPDIR/sess" ] && [ -s "$BATS_TEST_TMPDIR/tp" ]
+  PEER_VERBOSE=1 gtlsclient_get "$DL/2" "$H3SERVE_PORT" "${opts[@]}" -- /index.html > "$c2" 2>&1
+  h3serve_stop
+  # Client side: no 0-RTT without a ticket; with one, the request (stream 0,
+  # FIN) left in a 0-RTT packet, early data was not rejected, and the
+  # request was never sent again in 1-RTT.
+  run ! gtls_log_0rtt_accepted "$c1"
+  gtls_log_0rtt_accepted "$c2"
+  run ! grep -q 'frm tx [0-9]* 1RTT STREAM(0x0b) id=0x0 ' "$c2"
+  [ "$(gtls_log_statuses "$c2")" = 200 ]
+  same_file "$DL/1/index.html" "$WWW/index.html"
+  same_file "$DL/2/index.html" "$WWW/index.html"
+  # Server side: the first handshake is full, the second resumed with early
+  # data accepted, and its request headers were decoded before the
+  # handshake completed (they came in 0-RTT).
+  run grep -E '^quic handshake_completed ' "$H3SERVE_LOG"
+  [ "${lines[0]}" = "quic handshake_completed conn=1 alpn=h3 early_data_accepted=false session_resumed=false" ]
+  [ "${lines[1]}" = "quic handshake_completed conn=2 alpn=h3 early_data_accepted=true session_resumed=true" ]
+  [ "${#lines[@]}" -eq 2 ]
+  run grep -n -E '^(quic handshake_completed conn=2 |h3 header conn=2 stream_id=0 name=:path value=/index.html$)' "$H3SERVE_LOG"
+  [ "${#lines[@]}" -eq 2 ]
+  [[ "${lines[0]}" == *":path value=/index.html" ]]
+  [[ "${lines[1]}" == *"quic handshake_completed conn=2 "* ]]
 }
 
 @test "gtlsclient <- h3cli serve --retry: the client sees a Retry and still gets the page" {

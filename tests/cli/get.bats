@@ -4,19 +4,6 @@
 # options, every exit code of the man page, and bad input of every kind.
 load helpers
 
-start_server() { # name args...
-  local name=$1 out
-  shift
-  out=$BATS_FILE_TMPDIR/$name.out
-  "$H3CLI" serve --listen 127.0.0.1:0 "$@" >"$out" 2>"$BATS_FILE_TMPDIR/$name.err" 3>&- &
-  echo $! >"$BATS_FILE_TMPDIR/$name.pid"
-  for _ in $(seq 100); do
-    [ -s "$out" ] && break
-    sleep 0.05
-  done
-  sed -n '1s/^listening on https:\/\/127\.0\.0\.1:\([0-9]*\)\/ .*/\1/p' "$out"
-}
-
 setup_file() {
   site=$BATS_FILE_TMPDIR/site
   mkdir -p "$site/dir" "$site/a" "$site/out"
@@ -30,29 +17,13 @@ setup_file() {
   CPORT=$(start_server certs --cert "$REPO/tests/certs/server.pem" \
     --key "$REPO/tests/certs/server.key" "$site")
   PIN=$(sed -n 's/^pin //p' "$BATS_FILE_TMPDIR/main.out")
-  python3 -c 'import socket, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1], flush=True)
-time.sleep(120)' >"$BATS_FILE_TMPDIR/silent.port" 3>&- &
-  echo $! >"$BATS_FILE_TMPDIR/silent.pid"
-  for _ in $(seq 100); do [ -s "$BATS_FILE_TMPDIR/silent.port" ] && break; sleep 0.05; done
-  SILENT=$(cat "$BATS_FILE_TMPDIR/silent.port")
-  FREE=$(python3 -c 'import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])')
+  SILENT=$(start_silent)
+  FREE=$(free_port)
   export PORT CPORT PIN SILENT FREE SITE=$site
   [ -n "$PORT" ] && [ -n "$CPORT" ] && [ -n "$SILENT" ]
 }
 
-teardown_file() {
-  local f
-  for f in "$BATS_FILE_TMPDIR"/*.pid; do
-    [ -e "$f" ] && kill "$(cat "$f")" 2>/dev/null
-  done
-  true
-}
+teardown_file() { stop_all_servers; }
 
 U() { echo "https://127.0.0.1:$PORT$1"; }
 
@@ -378,6 +349,69 @@ h3cli: try 'h3cli get --help' for more information" ]
   run --separate-stderr "$H3CLI" get -k -m 0.3 "https://127.0.0.1:$SILENT/"
   [ "$status" -eq 28 ]
   [[ "$stderr" =~ ^h3cli:\ \(28\)\ Operation\ timed\ out\ after\ [0-9]+\ milliseconds\ with\ 0\ bytes\ received$ ]]
+}
+
+# Exit codes for peers that misbehave: build/rogue_server completes real
+# handshakes (or refuses one) and then does one wrong thing.
+rogue_get() { # name mode [rogue_server options...]: runs get against it
+  local port
+  port=$(start_rogue "$@")
+  [ -n "$port" ]
+  run --separate-stderr "$H3CLI" get --cacert "$REPO/tests/certs/ca.pem" \
+    -m 10 "https://127.0.0.1:$port/x"
+  stop_server "$1"
+}
+
+@test "exit 8: a response whose :status is not three digits" {
+  rogue_get badstatus bad-status
+  [ "$status" -eq 8 ]
+  [ "$output" = "" ]
+  [ "$stderr" = "h3cli: (8) Weird server reply: malformed HTTP/3 response on stream 0" ]
+}
+
+@test "exit 8: the request stream ends without a response" {
+  rogue_get noresp no-response
+  [ "$status" -eq 8 ]
+  [ "$stderr" = "h3cli: (8) Weird server reply: malformed HTTP/3 response on stream 0" ]
+}
+
+@test "exit 35: the TLS handshake fails (the server offers no h3 ALPN)" {
+  rogue_get alpn handshake -a hq-interop
+  [ "$status" -eq 35 ]
+  [ "$stderr" = "h3cli: (35) TLS handshake with 127.0.0.1 failed: TLS alert 120 (no_application_protocol) from the peer" ]
+}
+
+@test "exit 56: the server resets the request stream" {
+  rogue_get reset reset
+  [ "$status" -eq 56 ]
+  [ "$stderr" = "h3cli: (56) HTTP/3 stream 0 reset by server (H3_REQUEST_REJECTED)" ]
+}
+
+@test "exit 56: the server closes the connection cleanly before answering" {
+  rogue_get quiet quiet-close
+  [ "$status" -eq 56 ]
+  [ "$stderr" = "h3cli: (56) Connection to 127.0.0.1 closed by the peer with H3_NO_ERROR (0x100): rogue: quiet-close" ]
+}
+
+@test "exit 95: the server closes with an HTTP/3 error" {
+  rogue_get h3close h3-close
+  [ "$status" -eq 95 ]
+  [ "$stderr" = "h3cli: (95) HTTP/3 error: connection closed by the peer with H3_INTERNAL_ERROR (0x102): rogue: h3-close" ]
+}
+
+@test "exit 95: a DATA frame before HEADERS is an HTTP/3 error of ours" {
+  rogue_get datafirst data-first
+  [ "$status" -eq 95 ]
+  [ "$stderr" = "h3cli: (95) HTTP/3 error: connection closed with H3_FRAME_UNEXPECTED (0x105): frame not permitted here" ]
+  # The client closed the connection with that code (RFC 9114 §4.1).
+  grep -qx 'rogue_server: connection ended: application 0x105 by the client' \
+    "$BATS_FILE_TMPDIR/datafirst.out"
+}
+
+@test "exit 96: the server closes with a QUIC transport error" {
+  rogue_get quicclose quic-close
+  [ "$status" -eq 96 ]
+  [ "$stderr" = "h3cli: (96) QUIC connection error: closed by the peer with PROTOCOL_VIOLATION (0xa): rogue: quic-close" ]
 }
 
 @test "exit 26: a -d, --data-binary or -H file that cannot be read" {

@@ -3,51 +3,6 @@
 # codes, every option, and the errors of bad hosts, certificates and peers.
 load helpers
 
-# Starts `h3cli serve ARGS...` in the background with its output in
-# $BATS_FILE_TMPDIR/NAME.out and prints its port (from the first line).
-start_server() { # name args...
-  local name=$1 out
-  shift
-  out=$BATS_FILE_TMPDIR/$name.out
-  "$H3CLI" serve --listen 127.0.0.1:0 "$@" >"$out" 2>"$BATS_FILE_TMPDIR/$name.err" 3>&- &
-  echo $! >"$BATS_FILE_TMPDIR/$name.pid"
-  for _ in $(seq 100); do
-    [ -s "$out" ] && break
-    sleep 0.05
-  done
-  sed -n '1s/^listening on https:\/\/127\.0\.0\.1:\([0-9]*\)\/ .*/\1/p' "$out"
-}
-
-stop_server() { # name
-  local pid
-  pid=$(cat "$BATS_FILE_TMPDIR/$1.pid" 2>/dev/null) || return 0
-  kill "$pid" 2>/dev/null || true
-}
-
-# A UDP port with a socket that never answers, held open by a sleeping
-# process; prints the port, the pid goes to $BATS_FILE_TMPDIR/silent.pid.
-start_silent() {
-  python3 -c 'import socket, sys, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1], flush=True)
-time.sleep(60)' >"$BATS_FILE_TMPDIR/silent.port" 3>&- &
-  echo $! >"$BATS_FILE_TMPDIR/silent.pid"
-  for _ in $(seq 100); do
-    [ -s "$BATS_FILE_TMPDIR/silent.port" ] && break
-    sleep 0.05
-  done
-  cat "$BATS_FILE_TMPDIR/silent.port"
-}
-
-# A UDP port nobody listens on (bound, then released).
-free_port() {
-  python3 -c 'import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
-}
-
 setup_file() {
   mkdir -p "$BATS_FILE_TMPDIR/site"
   PORT=$(start_server main "$BATS_FILE_TMPDIR/site")
@@ -57,13 +12,7 @@ setup_file() {
   [ -n "$PORT" ] && [ -n "$CPORT" ]
 }
 
-teardown_file() {
-  local f
-  for f in "$BATS_FILE_TMPDIR"/*.pid; do
-    [ -e "$f" ] && kill "$(cat "$f")" 2>/dev/null
-  done
-  true
-}
+teardown_file() { stop_all_servers; }
 
 rtt='[0-9]+(\.[0-9]{1,3})?'
 

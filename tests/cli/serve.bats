@@ -5,39 +5,6 @@
 # Negotiation, start-up failures, shutdown and workers.
 load helpers
 
-start_server() { # name args...
-  local name=$1 out
-  shift
-  out=$BATS_FILE_TMPDIR/$name.out
-  "$H3CLI" serve --listen 127.0.0.1:0 "$@" >"$out" 2>"$BATS_FILE_TMPDIR/$name.err" 3>&- &
-  echo $! >"$BATS_FILE_TMPDIR/$name.pid"
-  for _ in $(seq 100); do
-    [ -s "$out" ] && break
-    sleep 0.05
-  done
-  sed -n '1s/^listening on https:\/\/127\.0\.0\.1:\([0-9]*\)\/ .*/\1/p' "$out"
-}
-
-# Like start_server, on the address given (port 0); prints the port.
-start_server_on() { # name addr args...
-  local name=$1 addr=$2 out
-  shift 2
-  out=$BATS_FILE_TMPDIR/$name.out
-  "$H3CLI" serve --listen "$addr" "$@" >"$out" 2>"$BATS_FILE_TMPDIR/$name.err" 3>&- &
-  echo $! >"$BATS_FILE_TMPDIR/$name.pid"
-  for _ in $(seq 100); do
-    [ -s "$out" ] && break
-    sleep 0.05
-  done
-  sed -n '1s/^listening on https:\/\/[^ ]*:\([0-9]*\)\/ .*/\1/p' "$out"
-}
-
-stop_server() { # name
-  local pid
-  pid=$(cat "$BATS_FILE_TMPDIR/$1.pid" 2>/dev/null) || return 0
-  kill "$pid" 2>/dev/null || true
-}
-
 get() { "$H3CLI" get -k -s -S "$@"; }
 
 setup_file() {
@@ -59,12 +26,7 @@ setup_file() {
   [ -n "$PORT" ]
 }
 
-teardown_file() {
-  local f
-  for f in "$BATS_FILE_TMPDIR"/*.pid; do
-    [ -e "$f" ] && stop_server "$(basename "$f" .pid)"
-  done
-}
+teardown_file() { stop_all_servers; }
 
 @test "banner: listening (port first), directory, certificate, pin" {
   out=$BATS_FILE_TMPDIR/main.out

@@ -177,7 +177,10 @@ typedef struct quic_config {
     /* "sha256//BASE64[;sha256//BASE64…]": accepted SPKI pins, or NULL. */
     const char *pinned_pubkey;
     /* Cipher suites in TLS syntax ("TLS13-CHACHA20-POLY1305-SHA256:…"), or
-     * NULL for the default (AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305). */
+     * NULL for the default (AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305).
+     * A client lists them in preference order; a server takes the first of
+     * the client's list that it offers too, so a client that puts ChaCha20
+     * first gets it. quic_conn_get_stats reports the outcome. */
     const char *cipher_suites;
     /* A TLS context to share (servers); NULL to build one from the fields
      * above. The caller keeps it alive until the last connection is freed. */

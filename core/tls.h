@@ -25,6 +25,7 @@
 
 /* Alerts this layer names (RFC 8446 §6); the connection closes with
  * QUIC_CRYPTO_ERROR(alert). */
+#define QUIC_TLS_ALERT_HANDSHAKE_FAILURE 40
 #define QUIC_TLS_ALERT_BAD_CERTIFICATE 42
 #define QUIC_TLS_ALERT_CERTIFICATE_EXPIRED 45
 #define QUIC_TLS_ALERT_UNKNOWN_CA 48

@@ -642,6 +642,11 @@ static int configure_ctx(quic_tls_context *c,
     if (cfg->is_client && wolfSSL_CTX_UseSessionTicket(ctx) != WOLFSSL_SUCCESS)
         return QUIC_ERR_TLS;
     if (!cfg->is_client) {
+        /* The client's order decides among the suites both offer: a client
+         * without AES instructions lists ChaCha20-Poly1305 first and gets
+         * it (wolfSSL would otherwise follow the server's list). */
+        if (wolfSSL_CTX_UseClientSuites(ctx) < 0) /* 0 on success */
+            return QUIC_ERR_TLS;
         /* wolfSSL answers 0-RTT by default on a server; QUIC wants it only
          * when asked, and then with 0xffffffff (RFC 9001 §4.6.1). */
         if (wolfSSL_CTX_set_max_early_data(ctx, cfg->early_data ? UINT32_MAX

@@ -13,6 +13,7 @@
 
 #include <wolfssl/options.h>
 #include <wolfssl/ssl.h>
+#include <wolfssl/error-ssl.h>
 #include <wolfssl/quic.h>
 
 /* RFC 9001 §8.2: the quic_transport_parameters extension codepoint, used by
@@ -631,6 +632,11 @@ static bool wants_input(quic_tls *t, int ret) {
 static int fail(quic_tls *t, int ret) {
     t->failed = true;
     t->wolfssl_err = wolfSSL_get_error(t->ssl, ret);
+    /* wolfSSL's QUIC path raises no alert when no cipher suite matches;
+     * RFC 8446 §4.1.1 names handshake_failure for it. */
+    if (t->alert < 0 && (t->wolfssl_err == MATCH_SUITE_ERROR ||
+                         t->wolfssl_err == UNSUPPORTED_SUITE))
+        t->alert = QUIC_TLS_ALERT_HANDSHAKE_FAILURE;
     if (t->alert < 0)
         t->alert = QUIC_TLS_ALERT_INTERNAL_ERROR;
     return t->nomem ? QUIC_ERR_NOMEM : QUIC_ERR_TLS;

@@ -96,6 +96,7 @@ static void fill_local_tparams(quic_conn *conn) {
                               tp->stateless_reset_token);
         quic_tparams_set_present(tp, QUIC_TP_STATELESS_RESET_TOKEN);
     }
+    quic_conn_version_info_fill(conn);
 #undef SET
 }
 
@@ -188,6 +189,7 @@ static quic_conn *conn_alloc(const quic_config *config) {
     }
     conn->is_client = config->is_client;
     conn->version = config->versions[0];
+    conn->original_version = conn->version;
     conn->idle_deadline = QUIC_TIME_NONE;
     conn->close_deadline = QUIC_TIME_NONE;
     conn->first_1rtt_pn = QUIC_PN_NONE;
@@ -489,6 +491,7 @@ uint64_t quic_conn_wire_code(int err) {
     case QUIC_ERR_CONNECTION_ID_LIMIT: return QUIC_CONNECTION_ID_LIMIT_ERROR;
     case QUIC_ERR_PROTOCOL_VIOLATION: return QUIC_PROTOCOL_VIOLATION;
     case QUIC_ERR_CRYPTO_BUFFER: return QUIC_CRYPTO_BUFFER_EXCEEDED;
+    case QUIC_ERR_VERSION_NEGOTIATION: return QUIC_VERSION_NEGOTIATION_ERROR;
     default: return QUIC_INTERNAL_ERROR;
     }
 }

@@ -72,6 +72,8 @@ static void free_level_keys(quic_conn *conn, quic_level level) {
 void quic_conn_teardown_crypto(quic_conn *conn) {
     for (int l = 0; l < QUIC_LEVEL_COUNT; l++)
         free_level_keys(conn, (quic_level)l);
+    quic_keys_free(conn->rx_initial_original);
+    conn->rx_initial_original = NULL;
     quic_conn_key_update_cleanup(conn);
     quic_tls_free(conn->tls);
     conn->tls = NULL;
@@ -197,6 +199,9 @@ static int apply_peer_tparams(quic_conn *conn) {
         rc = check_tparam_cids(conn, tp);
     if (rc < 0)
         return QUIC_ERR_TRANSPORT_PARAMETER;
+    rc = quic_conn_check_peer_version_info(conn, tp);
+    if (rc < 0)
+        return rc;
     conn->peer_tp_applied = true;
     quic_conn_qlog_peer_params(conn);
     quic_recovery_set_max_ack_delay(&conn->rec, tp->max_ack_delay * QUIC_MS);
@@ -268,6 +273,7 @@ static void on_handshake_complete(quic_conn *conn) {
                        "no application protocol negotiated");
         return;
     }
+    quic_conn_qlog_alpn(conn, conn->has_alpn ? conn->alpn : NULL);
     quic_event ev;
     memset(&ev, 0, sizeof(ev));
     ev.type = QUIC_EVENT_PROTOCOL_NEGOTIATED;
@@ -300,20 +306,31 @@ static void take_session_tickets(quic_conn *conn) {
 
 static void tls_failed(quic_conn *conn, int rc) {
     int alert = quic_tls_alert(conn->tls);
-    uint64_t code = rc == QUIC_ERR_TRANSPORT_PARAMETER
-                        ? QUIC_TRANSPORT_PARAMETER_ERROR
-                    : alert >= 0 ? QUIC_CRYPTO_ERROR((unsigned)alert)
-                                 : QUIC_INTERNAL_ERROR;
-    const char *why = rc == QUIC_ERR_TRANSPORT_PARAMETER
-                          ? "invalid transport parameters"
-                          : quic_tls_error_string(conn->tls);
+    uint64_t code =
+        alert >= 0 ? QUIC_CRYPTO_ERROR((unsigned)alert) : QUIC_INTERNAL_ERROR;
+    const char *why = quic_tls_error_string(conn->tls);
+    if (rc == QUIC_ERR_TRANSPORT_PARAMETER) {
+        code = QUIC_TRANSPORT_PARAMETER_ERROR;
+        why = "invalid transport parameters";
+    } else if (rc == QUIC_ERR_VERSION_NEGOTIATION) {
+        code = QUIC_VERSION_NEGOTIATION_ERROR;
+        why = "version_information does not match the negotiated version";
+    }
     quic_conn_fail(conn, code, QUIC_FRAME_CRYPTO, why);
 }
 
 void quic_conn_tls_advance(quic_conn *conn) {
     if (!conn->tls || conn->state >= CONN_STATE_CLOSING)
         return;
-    int rc = quic_tls_advance(conn->tls);
+    /* A server settles the version before TLS answers the ClientHello
+     * (RFC 9369 §4: its CRYPTO frames go in the negotiated version). */
+    int rc = quic_conn_server_choose_version(conn);
+    if (rc < 0) {
+        quic_conn_fail(conn, QUIC_INTERNAL_ERROR, QUIC_FRAME_TYPE_NONE,
+                       "version negotiation");
+        return;
+    }
+    rc = quic_tls_advance(conn->tls);
     if (rc == 0)
         rc = take_secrets(conn);
     if (rc == 0)
@@ -334,6 +351,10 @@ void quic_conn_discard_space(quic_conn *conn, quic_pn_space space) {
     if (s->discarded || space == QUIC_PN_SPACE_APPLICATION)
         return;
     free_level_keys(conn, space_level(space));
+    if (space == QUIC_PN_SPACE_INITIAL) {
+        quic_keys_free(conn->rx_initial_original);
+        conn->rx_initial_original = NULL;
+    }
     quic_sendbuf_cleanup(&s->crypto_send);
     quic_rob_cleanup(&s->crypto_recv);
     quic_recovery_discard_space(&conn->rec, space, conn->now);

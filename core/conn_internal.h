@@ -94,6 +94,16 @@ struct quic_conn {
     quic_time now; /* the latest time a call passed in */
     uint32_t version;
 
+    /* Version negotiation (RFC 9368, conn_version.c). |original_version|
+     * is the version of the client's first Initial; |version| becomes the
+     * negotiated one when a server switches to a compatible version. */
+    uint32_t original_version;
+    bool version_chosen; /* server: decided at the ClientHello */
+    bool vn_reacted;     /* client: restarted after a VN packet */
+    /* Server after a switch: the original version's Initial read keys,
+     * kept until the Initial space goes (RFC 9369 §4). */
+    quic_keys *rx_initial_original;
+
     /* From the config (its strings are used during quic_conn_new only, and
      * its pointers cleared). */
     quic_config cfg;
@@ -367,6 +377,43 @@ quic_time quic_conn_key_update_timer(const quic_conn *conn);
 void quic_conn_key_update_handle_timer(quic_conn *conn, quic_time now);
 void quic_conn_key_update_cleanup(quic_conn *conn);
 
+/* ---- conn_version.c -------------------------------------------------------
+ */
+
+/* Our version_information (RFC 9368 §3) into conn->local_tp: the version in
+ * use and, from a client, the versions this first flight is compatible with
+ * (the config's list), from a server the versions it supports. */
+void quic_conn_version_info_fill(quic_conn *conn);
+/* Server, before TLS answers the ClientHello: picks the negotiated version
+ * from the client's version_information (compatible negotiation, RFC 9368
+ * §2.3), switches the Initial keys when it differs, and gives TLS the
+ * transport parameters with the final Chosen Version. Errors:
+ * QUIC_ERR_NOMEM, QUIC_ERR_CRYPTO. */
+int quic_conn_server_choose_version(quic_conn *conn);
+/* The peer's version_information against what we know (RFC 9368 §4).
+ * Errors: QUIC_ERR_VERSION_NEGOTIATION. */
+int quic_conn_check_peer_version_info(const quic_conn *conn,
+                                      const quic_tparams *tp);
+/* Client: whether a server Initial of |version| may still switch the
+ * connection to it (a version we offered, before the server's first
+ * handshake message). */
+bool quic_conn_client_may_follow(const quic_conn *conn, uint32_t version);
+/* Client: installs the Initial keys of |version| and makes it current,
+ * keeping the previous ones in |undo| for quic_conn_version_undo when the
+ * packet that asked for it does not open. Errors: QUIC_ERR_NOMEM,
+ * QUIC_ERR_CRYPTO (nothing changed). */
+typedef struct conn_version_undo {
+    uint32_t version;
+    quic_keys *rx, *tx;
+} conn_version_undo;
+int quic_conn_follow_version(quic_conn *conn, uint32_t version,
+                             conn_version_undo *undo);
+void quic_conn_version_undo(quic_conn *conn, conn_version_undo *undo);
+void quic_conn_version_commit(quic_conn *conn, conn_version_undo *undo);
+/* Server: the read keys for an Initial of |version| (the current ones, or
+ * the original version's after a switch); NULL when none. */
+quic_keys *quic_conn_initial_rx_keys(quic_conn *conn, uint32_t version);
+
 /* ---- conn_recv.c ----------------------------------------------------------
  */
 
@@ -426,6 +473,13 @@ quic_time quic_conn_ack_timer(const quic_conn *conn);
 /* ---- conn_qlog.c ------------------------------------------------------------
  * Each call is a no-op when the config has no qlog sink. */
 
+/* quic:version_information: the server's and the client's lists as this
+ * side knows them (NULL, 0 when not) and the version in use. */
+void quic_conn_qlog_versions(quic_conn *conn, const uint32_t *server,
+                             size_t n_server, const uint32_t *client,
+                             size_t n_client, uint32_t chosen);
+/* quic:alpn_information with the negotiated protocol (NULL: none). */
+void quic_conn_qlog_alpn(quic_conn *conn, const char *chosen);
 /* Allocates the writer when the config has a qlog sink. Errors:
  * QUIC_ERR_NOMEM. */
 int quic_conn_qlog_open(quic_conn *conn);

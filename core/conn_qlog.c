@@ -34,6 +34,15 @@ static quic_qlog *writer(quic_conn *conn) {
         conn->qlog_started = true;
         quic_qlog_init(conn->qlog, conn->cfg.qlog, conn->cfg.sink_user,
                        !conn->is_client, &conn->original_dcid, conn->now);
+        /* The engine never sees its local address: "local" stays {}. */
+        quic_addr local;
+        memset(&local, 0, sizeof(local));
+        quic_qlog_connection_started(conn->qlog, conn->now, &local,
+                                     &conn->peer_addr);
+        if (conn->is_client)
+            quic_qlog_version_information(
+                conn->qlog, conn->now, NULL, 0, conn->cfg.versions,
+                conn->cfg.version_count, conn->version);
         quic_qlog_parameters_set(conn->qlog, conn->now, true, &conn->local_tp);
         quic_conn_qlog_state(conn, conn->is_client
                                        ? QUIC_QLOG_STATE_ATTEMPTED
@@ -166,4 +175,17 @@ void quic_conn_qlog_closed(quic_conn *conn, conn_end_cause cause, uint64_t code,
     bool local = cause == CONN_END_LOCAL || cause == CONN_END_IDLE;
     quic_qlog_connection_closed(q, conn->now, local, is_app, code, reason,
                                 trigger);
+}
+
+void quic_conn_qlog_versions(quic_conn *conn, const uint32_t *server,
+                             size_t n_server, const uint32_t *client,
+                             size_t n_client, uint32_t chosen) {
+    quic_qlog_version_information(writer(conn), conn->now, server, n_server,
+                                  client, n_client, chosen);
+}
+
+void quic_conn_qlog_alpn(quic_conn *conn, const char *chosen) {
+    /* Only the outcome: the offered lists stay inside TLS. */
+    quic_qlog_alpn_information(writer(conn), conn->now, NULL, 0, NULL, 0,
+                               chosen);
 }

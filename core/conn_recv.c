@@ -154,7 +154,13 @@ static int process_protected(quic_conn *conn, const quic_packet_header *h,
     quic_pn_space space = quic_conn_level_space(level);
     conn_space *s = &conn->spaces[space];
     quic_keys *keys = conn->rx_keys[level];
-    if (!keys || s->discarded || (h->is_long && h->version != conn->version))
+    /* RFC 9369 §4: packets of another version are dropped, except a
+     * client's Initials of the original version after a server switched. */
+    if (h->is_long && h->version != conn->version)
+        keys = h->type == QUIC_PACKET_INITIAL
+                   ? quic_conn_initial_rx_keys(conn, h->version)
+                   : NULL;
+    if (!keys || s->discarded)
         return 1;
     /* RFC 9001 §5.7: a server has 1-RTT keys after the ClientHello but must
      * not process 1-RTT packets before the handshake completes (the client
@@ -221,17 +227,23 @@ static int process_protected(quic_conn *conn, const quic_packet_header *h,
 /* A server takes the version of the client's first Initial when it is one
  * of its own (compatible versions with their own Initial salts). */
 static int adopt_version(quic_conn *conn, const quic_packet_header *h) {
-    if (conn->is_client || conn->peer_scid_known ||
+    if (conn->is_client || conn->peer_scid_known || conn->version_chosen ||
         h->type != QUIC_PACKET_INITIAL || h->version == conn->version)
         return 0;
     for (size_t i = 0; i < conn->cfg.version_count; i++) {
         if (conn->cfg.versions[i] == h->version) {
-            conn->version = h->version;
+            conn->version = conn->original_version = h->version;
             return quic_conn_install_initial_keys(conn, &conn->initial_dcid);
         }
     }
     return 0;
 }
+
+/* Client: a server Initial of another version we offered is the server's
+ * compatible version negotiation (RFC 9369 §4); the switch holds only if
+ * the packet opens with that version's keys. */
+static int follow_version(quic_conn *conn, const quic_packet_header *h,
+                          uint8_t *pkt, uint8_t ecn, quic_time now);
 
 /* A server looks at the token of an Initial it could decrypt: a NEW_TOKEN
  * token of ours validates the address (RFC 9000 §8.1.3). */
@@ -265,6 +277,8 @@ static int process_packet(quic_conn *conn, const quic_packet_header *h,
         /* RFC 9000 §17.2.2: a server's Initial carries no token. */
         if (conn->is_client && h->token_len > 0)
             return 1;
+        if (quic_conn_client_may_follow(conn, h->version))
+            return follow_version(conn, h, pkt, ecn, now);
         return process_initial(conn, h, pkt, ecn, now);
     default:
         if (!h->is_long &&
@@ -272,6 +286,20 @@ static int process_packet(quic_conn *conn, const quic_packet_header *h,
             return 1;
         return process_protected(conn, h, pkt, ecn, now);
     }
+}
+
+static int follow_version(quic_conn *conn, const quic_packet_header *h,
+                          uint8_t *pkt, uint8_t ecn, quic_time now) {
+    conn_version_undo undo;
+    int rc = quic_conn_follow_version(conn, h->version, &undo);
+    if (rc < 0)
+        return rc == QUIC_ERR_NOMEM ? rc : 1;
+    rc = process_protected(conn, h, pkt, ecn, now);
+    if (rc == 0)
+        quic_conn_version_commit(conn, &undo);
+    else
+        quic_conn_version_undo(conn, &undo);
+    return rc;
 }
 
 /* RFC 9000 §10.3.1: a datagram nothing of which could be used, ending in a

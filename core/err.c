@@ -49,6 +49,8 @@ const char *quic_strerror(int err) {
     case QUIC_ERR_CONNECTION_ID_LIMIT: return "too many connection IDs";
     case QUIC_ERR_CRYPTO_BUFFER: return "CRYPTO data beyond the buffer";
     case QUIC_ERR_NOT_IMPLEMENTED: return "not implemented in this version";
+    case QUIC_ERR_VERSION_NEGOTIATION:
+        return "version negotiation failed (RFC 9368)";
     default: return "unknown error";
     }
 }

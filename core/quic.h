@@ -113,6 +113,7 @@ typedef struct quic_cid {
 #define QUIC_ERR_CONNECTION_ID_LIMIT (-184) /* CONNECTION_ID_LIMIT_ERROR */
 #define QUIC_ERR_CRYPTO_BUFFER (-185)       /* CRYPTO_BUFFER_EXCEEDED */
 #define QUIC_ERR_NOT_IMPLEMENTED (-186)     /* feature not in this version */
+#define QUIC_ERR_VERSION_NEGOTIATION (-188) /* VERSION_NEGOTIATION_ERROR */
 
 /* True for errors after which the object must not be used further. */
 bool quic_err_is_fatal(int err);
@@ -197,8 +198,18 @@ typedef struct quic_config {
     /* Upper bounds for receive-window auto-tuning (>= the windows above). */
     uint64_t max_data_window, max_stream_data_window;
 
-    /* Versions in preference order; the first is used for a client's
-     * first Initial. Default {QUIC_VERSION_1}. */
+    /* Versions (QUIC_VERSION_1, QUIC_VERSION_2), default {QUIC_VERSION_1}.
+     * Both sides send them in the version_information transport parameter
+     * (RFC 9368 §3) and check the peer's (a mismatch that betrays a
+     * downgrade closes with VERSION_NEGOTIATION_ERROR, §4).
+     * Client: its first Initial uses the first; the others are offered for
+     * compatible version negotiation, and the client follows a server
+     * that answers in one of them (RFC 9369 §4).
+     * Server: in preference order. It answers a client's Initial of any
+     * listed version and switches to the first listed version the client
+     * offers (v1 and v2 are compatible both ways), except when the client
+     * attempts 0-RTT, which stays in the client's version.
+     * quic_conn_get_stats().version tells the outcome. */
     uint32_t versions[QUIC_MAX_VERSIONS];
     size_t version_count;
 
@@ -569,7 +580,7 @@ typedef struct quic_conn_stats {
     uint64_t cwnd, bytes_in_flight;
     uint64_t bytes_sent, bytes_received;
     uint64_t packets_sent, packets_received, packets_lost;
-    uint32_t version;
+    uint32_t version;      /* in use: the negotiated one (RFC 9368) */
     uint16_t cipher_suite; /* TLS id, e.g. 0x1301 */
     quic_cid local_cid, peer_cid;
 } quic_conn_stats;

@@ -163,6 +163,24 @@ int quic_tls_provide(quic_tls *tls, quic_level level, const uint8_t *data,
  * returns it again. QUIC_ERR_NOMEM. */
 int quic_tls_advance(quic_tls *tls);
 
+/* Server, before the quic_tls_advance that answers the ClientHello: once
+ * the whole ClientHello has been provided (and until that advance), finds
+ * its extension |type| (RFC 8446 §4.2: 0x39 the transport parameters, 0x2a
+ * early_data) in a bounds-checked copy that wolfSSL has not vetted yet.
+ * Returns 1 and points |*body| (|*len| bytes, valid until the next
+ * quic_tls_provide or quic_tls_advance) at it, 0 when the ClientHello has
+ * no such extension, -1 when no complete ClientHello is held (a client,
+ * an incomplete one, one past 64 KB, or after that advance). */
+int quic_tls_client_hello_extension(const quic_tls *tls, unsigned type,
+                                    const uint8_t **body, size_t *len);
+
+/* Replaces our transport parameters before TLS has sent them (a server
+ * fixing its version_information once it has read the ClientHello, RFC
+ * 9368 §3). Errors: QUIC_ERR_INVALID_ARGUMENT (empty or over 65535 bytes),
+ * QUIC_ERR_NOMEM. */
+int quic_tls_set_transport_params(quic_tls *tls, const uint8_t *params,
+                                  size_t len);
+
 /* Handshake bytes to send at |level| (in CRYPTO frames, in order): a view of
  * the |*len| pending bytes, valid until the next call on |tls| other than
  * the getters. NULL with *len 0 when there are none. */

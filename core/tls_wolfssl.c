@@ -402,13 +402,35 @@ static int keep_hello(quic_tls *t, const uint8_t *data, size_t len) {
     return 0;
 }
 
+/* Whether |t| holds a whole ClientHello message (RFC 8446 §4). */
+static bool hello_complete(const quic_tls *t) {
+    return t->hello && t->hello_len >= 4 &&
+           t->hello_len - 4 >= ((size_t)t->hello[1] << 16 |
+                                (size_t)t->hello[2] << 8 | t->hello[3]);
+}
+
+int quic_tls_client_hello_extension(const quic_tls *t, unsigned type,
+                                    const uint8_t **body, size_t *len) {
+    if (!hello_complete(t))
+        return -1;
+    return hello_extension(t->hello, t->hello_len, type, body, len) ? 1 : 0;
+}
+
+int quic_tls_set_transport_params(quic_tls *t, const uint8_t *params,
+                                  size_t len) {
+    if (!params || len == 0 || len > 65535)
+        return QUIC_ERR_INVALID_ARGUMENT;
+    return wolfSSL_set_quic_transport_params(t->ssl, params, len) ==
+                   WOLFSSL_SUCCESS
+               ? 0
+               : QUIC_ERR_NOMEM;
+}
+
 /* Once the whole ClientHello is there: notes the SNI and hands wolfSSL the
  * protocol to select. False when wolfSSL refused it. */
 static bool choose_alpn(quic_tls *t) {
     const quic_tls_context *c = t->ctx;
-    if (t->hello_len < 4 ||
-        t->hello_len - 4 < ((size_t)t->hello[1] << 16 |
-                            (size_t)t->hello[2] << 8 | t->hello[3]))
+    if (!hello_complete(t))
         return true; /* incomplete: wolfSSL cannot parse it yet either */
     const uint8_t *offered = NULL;
     size_t offered_len = 0;

@@ -25,6 +25,9 @@ endif
 # QUIC once; the result is cached in build/deps.mk (re-made only when deps/
 # changes). Goals that need no compiler skip it.
 DEPS_MK := build/deps.mk
+# The deps.mk rule below comes first: without this a bare `make` would only
+# refresh it and build nothing.
+.DEFAULT_GOAL := all
 NODEPS_GOALS := clean distclean help
 ifneq ($(filter-out $(NODEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
 -include $(DEPS_MK)

@@ -7,7 +7,12 @@
 # numbers, only when a transfer does not arrive intact.
 #
 #   usage: bench/transfer.sh [BUILD]      (make bench passes the build dir)
-#   env:   SIZE_MB=1000  RUNS=5  PAIRS="gtls"  BENCH_DIR=BUILD/bench-transfer
+#   env:   SIZE_MB=1000  RUNS=5  PAIRS="gtls h3cli"  BENCH_DIR=BUILD/bench-transfer
+#
+# Pairs: gtls = ngtcp2's gtlsclient <- gtlsserver (the reference), h3cli =
+# `h3cli get -o` <- `h3cli serve`. The pairs' runs alternate (gtls, h3cli,
+# gtls, ...) so that load from other processes on the machine hits both
+# alike; the load average is printed before and after.
 #
 # A pair is one function pair_NAME RUN_DIR that serves $FILE on loopback,
 # downloads it into RUN_DIR/got, stops the server and prints one line
@@ -20,7 +25,7 @@ cd "$(dirname "$0")/.." || exit 1
 BUILD=${1:-build}
 SIZE_MB=${SIZE_MB:-1000}
 RUNS=${RUNS:-5}
-PAIRS=${PAIRS:-gtls}
+PAIRS=${PAIRS:-gtls h3cli}
 BENCH_DIR=${BENCH_DIR:-$BUILD/bench-transfer}
 LIFETIME=${LIFETIME:-300}
 CERTS=tests/certs
@@ -104,24 +109,39 @@ pair_gtls() {
   echo "${client% *} ${client#* } $server"
 }
 
+# Our pair: `h3cli serve` (sends the file in bounded chunks, so its RSS does
+# not grow with the file) and `h3cli get -o`, certificate verified.
+pair_h3cli() {
+  local dir=$1 port=$((40000 + RANDOM % 20000)) client server
+  start_server "$port" "$BUILD/h3cli" serve --quiet --listen "127.0.0.1:$port" \
+    --cert "$CERTS/server.pem" --key "$CERTS/server.key" "$BENCH_DIR/www" || return 1
+  client=$(timed_client "$BUILD/h3cli" get -sS --cacert "$CERTS/ca.pem" \
+    -o "$dir/got" "https://127.0.0.1:$port/big.bin")
+  server=$(stop_server)
+  echo "${client% *} ${client#* } $server"
+}
+
 median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
-# run_pair NAME: RUNS transfers, each checked by sha256; prints the summary
-# line and leaves the median throughput in GBITS[NAME].
-declare -A GBITS
-run_pair() {
-  local name=$1 i line dir=$BENCH_DIR/run results=$BENCH_DIR/$1.results
-  : > "$results"
-  for i in $(seq "$RUNS"); do
-    rm -rf "$dir"; mkdir -p "$dir"
-    line=$("pair_$name" "$dir") || { say "$name run $i failed"; return 1; }
-    [ "$(sha256sum < "$dir/got" 2>/dev/null | cut -d' ' -f1)" = "$WANT" ] ||
-      { say "$name run $i: the file did not arrive intact"; return 1; }
-    echo "$line" >> "$results"
-    say "$name run $i: $line"
-  done
+# run_one NAME I: transfer I of pair NAME, checked by sha256; appends the
+# line to BENCH_DIR/NAME.results.
+run_one() {
+  local name=$1 i=$2 line dir=$BENCH_DIR/run
+  rm -rf "$dir"; mkdir -p "$dir"
+  line=$("pair_$name" "$dir") || { say "$name run $i failed"; return 1; }
+  [ "$(sha256sum < "$dir/got" 2>/dev/null | cut -d' ' -f1)" = "$WANT" ] ||
+    { say "$name run $i: the file did not arrive intact"; return 1; }
+  echo "$line" >> "$BENCH_DIR/$name.results"
+  say "$name run $i: $line"
   rm -rf "$dir"
-  local wall ccpu scpu rss
+}
+
+# summary NAME: the summary line of the pair's runs; leaves the median
+# throughput in GBITS[NAME].
+declare -A GBITS
+summary() {
+  local name=$1 results=$BENCH_DIR/$1.results wall ccpu scpu rss
+  [ -s "$results" ] || return 1
   wall=$(cut -d' ' -f1 "$results" | median)
   ccpu=$(cut -d' ' -f2 "$results" | median)
   scpu=$(cut -d' ' -f3 "$results" | median)
@@ -133,11 +153,25 @@ run_pair() {
 
 setup
 echo "$SIZE_MB MB over loopback${NS:+ (network namespace)}, median of $RUNS runs"
-printf '%-6s %8s %8s %10s %10s %10s\n' pair wall_s Gbit/s client_cpu server_cpu srv_rss_MB
+echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -n 1), $(uname -sr)"
+echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 status=0
+declare -A FAILED
 for p in $PAIRS; do
-  declare -F "pair_$p" >/dev/null || { say "no pair named $p"; status=1; continue; }
-  run_pair "$p" || status=1
+  declare -F "pair_$p" >/dev/null || { say "no pair named $p"; FAILED[$p]=1; status=1; }
+  : > "$BENCH_DIR/$p.results"
+done
+for i in $(seq "$RUNS"); do
+  for p in $PAIRS; do
+    [ -z "${FAILED[$p]:-}" ] || continue
+    run_one "$p" "$i" || { FAILED[$p]=1; status=1; }
+  done
+done
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-6s %8s %8s %10s %10s %10s\n' pair wall_s Gbit/s client_cpu server_cpu srv_rss_MB
+for p in $PAIRS; do
+  [ -z "${FAILED[$p]:-}" ] && summary "$p"
 done
 for p in $PAIRS; do
   [ "$p" = gtls ] || [ -z "${GBITS[$p]:-}" ] || [ -z "${GBITS[gtls]:-}" ] && continue

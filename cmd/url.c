@@ -42,6 +42,23 @@ static size_t scheme_len(const char *s) {
     return s[n] == ':' ? n : 0;
 }
 
+/* The path, query and fragment of |s|, which follows a scheme and an
+ * authority already taken: a path starting with "//" stays a path
+ * (RFC 3986 §3.3: after an authority it is "/" segments, some empty). */
+static void split_path_query_fragment(const char *s, uri_parts *u) {
+    size_t p = strcspn(s, "?#");
+    u->path = (span){s, p};
+    s += p;
+    if (*s == '?') {
+        s++;
+        size_t q = strcspn(s, "#");
+        u->query = (span){s, q};
+        s += q;
+    }
+    if (*s == '#')
+        u->fragment = (span){s + 1, strlen(s + 1)};
+}
+
 /* Splits |s| per RFC 3986 Appendix B's regular expression. */
 static void split_reference(const char *s, uri_parts *u) {
     memset(u, 0, sizeof(*u));
@@ -56,17 +73,7 @@ static void split_reference(const char *s, uri_parts *u) {
         u->authority = (span){s, a};
         s += a;
     }
-    size_t p = strcspn(s, "?#");
-    u->path = (span){s, p};
-    s += p;
-    if (*s == '?') {
-        s++;
-        size_t q = strcspn(s, "#");
-        u->query = (span){s, q};
-        s += q;
-    }
-    if (*s == '#')
-        u->fragment = (span){s + 1, strlen(s + 1)};
+    split_path_query_fragment(s, u);
 }
 
 /* Drops the last segment of the output path s[0..*w) and its '/'. */
@@ -301,7 +308,9 @@ int h3cli_url_parse(h3cli_url *out, const char *text, unsigned flags) {
         return *why ? fail(out, H3CLI_URL_ERR_MALFORMED, why)
                     : fail(out, H3CLI_URL_ERR_NOMEM, "Out of memory");
     uri_parts u;
-    split_reference(auth.p + auth.len, &u); /* no scheme or authority left */
+    memset(&u, 0, sizeof(u));
+    /* Not split_reference: "https://h//x" has the path "//x", as in curl. */
+    split_path_query_fragment(auth.p + auth.len, &u);
     out->path = u.path.len ? dup_encoded(u.path) : dup_span((span){"/", 1});
     out->query = u.query.p ? dup_encoded(u.query) : NULL;
     if (!out->path || (u.query.p && !out->query))

@@ -525,6 +525,13 @@ origin 127.0.0.1:$PORT" ]
   [[ "$output" != *"% Total"* ]]
 }
 
+@test "a path starting with // is requested as is, like curl" {
+  run --separate-stderr "$H3CLI" get -k -v -w '%{url_effective}\n' "$(U //a//hello.txt)"
+  [ "${lines[${#lines[@]} - 1]}" = "$(U //a//hello.txt)" ]
+  grep -qxF '> GET //a//hello.txt HTTP/3' <<<"$stderr"
+  grep -qF '"GET //a//hello.txt"' "$BATS_FILE_TMPDIR/main.out"
+}
+
 @test "--http3-only and --path-as-is are accepted" {
   run "$H3CLI" get -k --http3-only --path-as-is "$(U /hello.txt)"
   [ "$status" -eq 0 ]

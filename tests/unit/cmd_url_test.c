@@ -52,6 +52,12 @@ static const struct parse_case {
      "/x"},
     {__LINE__, "example.com", 0, OK, "example.com", 443, "example.com", "/"},
     {__LINE__, "https://h/a/./b/../c", 0, OK, "h", 443, "h", "/a/c"},
+    /* A path starting with "//" is kept (curl requests "//x" too). */
+    {__LINE__, "https://h//x", 0, OK, "h", 443, "h", "//x"},
+    {__LINE__, "https://h:8443//x//y?q", 0, OK, "h", 8443, "h:8443",
+     "//x//y?q"},
+    {__LINE__, "https://h//", 0, OK, "h", 443, "h", "//"},
+    {__LINE__, "https://h//a/../b", 0, OK, "h", 443, "h", "//b"},
     {__LINE__, "https://h/../../etc/passwd", 0, OK, "h", 443, "h",
      "/etc/passwd"},
     {__LINE__, "https://h/../../etc/passwd", ASIS, OK, "h", 443, "h",

@@ -525,6 +525,32 @@ origin 127.0.0.1:$PORT" ]
   [[ "$output" != *"% Total"* ]]
 }
 
+@test "--parallel-max 1: each request waits for the previous response" {
+  run --separate-stderr "$H3CLI" get -k -v "$(U /hello.txt)" "$(U /dir/second.txt)"
+  [ "$(grep -E '^(> GET|< HTTP)' <<<"$stderr" | cut -c1-14)" = "$(printf '%s\n' \
+    '> GET /hello.t' '> GET /dir/sec' '< HTTP/3 200 ' '< HTTP/3 200 ')" ]
+  run --separate-stderr "$H3CLI" get -k -v --parallel-max 1 "$(U /hello.txt)" "$(U /dir/second.txt)"
+  [ "$status" -eq 0 ]
+  [ "$output" = $'hello world\nsecond' ]
+  [ "$(grep -E '^(> GET|< HTTP)' <<<"$stderr" | cut -c1-14)" = "$(printf '%s\n' \
+    '> GET /hello.t' '< HTTP/3 200 ' '> GET /dir/sec' '< HTTP/3 200 ')" ]
+}
+
+@test "SSLKEYLOGFILE: get and serve log the same TLS secrets (NSS format)" {
+  local k=$BATS_TEST_TMPDIR
+  port=$(SSLKEYLOGFILE=$k/server.keys start_server keylog "$SITE")
+  SSLKEYLOGFILE=$k/client.keys run "$H3CLI" get -k "https://127.0.0.1:$port/hello.txt"
+  [ "$output" = "hello world" ]
+  stop_server keylog
+  local re='^(CLIENT|SERVER)_(HANDSHAKE_TRAFFIC_SECRET|TRAFFIC_SECRET_0) [0-9a-f]{64} [0-9a-f]{64}$'
+  [ "$(grep -cE "$re" "$k/client.keys")" -eq 4 ]
+  [ "$(wc -l < "$k/client.keys")" -eq 4 ]
+  # The same four secrets of the same connection (one client random) on
+  # both sides, whatever the order they were written in.
+  [ "$(sort "$k/client.keys")" = "$(sort "$k/server.keys")" ]
+  [ "$(cut -d' ' -f2 "$k/client.keys" | sort -u | wc -l)" -eq 1 ]
+}
+
 @test "a path starting with // is requested as is, like curl" {
   run --separate-stderr "$H3CLI" get -k -v -w '%{url_effective}\n' "$(U //a//hello.txt)"
   [ "${lines[${#lines[@]} - 1]}" = "$(U //a//hello.txt)" ]

@@ -64,8 +64,9 @@ static bool space_has_data(const quic_conn *conn, quic_pn_space space) {
         return true;
     if (space != QUIC_PN_SPACE_APPLICATION)
         return false;
-    return app_control_pending(conn) || conn->n_dgrams ||
-           conn->streams.send_queue.head;
+    /* Stream data first: a bulk sender then skips the control checks. */
+    return conn->streams.send_queue.head || conn->n_dgrams ||
+           app_control_pending(conn);
 }
 
 bool quic_conn_space_wants_send(quic_conn *conn, const conn_pkt_ctx *ctx,

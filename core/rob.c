@@ -24,9 +24,13 @@ struct quic_rob_chunk {
     uint8_t data[QUIC_ROB_CHUNK];
 };
 
-/* Ring slots that cover every chunk a window can touch. */
+/* Ring slots that cover every chunk a window can touch, rounded up to a
+ * power of two so that a chunk's slot is a mask, not a division. */
 static size_t slots_for(uint64_t window) {
-    return (size_t)(window / QUIC_ROB_CHUNK) + 2;
+    size_t need = (size_t)(window / QUIC_ROB_CHUNK) + 2, n = 2;
+    while (n < need)
+        n *= 2;
+    return n;
 }
 
 void quic_rob_init(quic_rob *rob, const quic_allocator *alloc,
@@ -46,7 +50,7 @@ void quic_rob_cleanup(quic_rob *rob) {
 }
 
 static quic_rob_chunk **slot_of(const quic_rob *rob, uint64_t k) {
-    return &rob->slots[k % rob->nslots];
+    return &rob->slots[k & (rob->nslots - 1)];
 }
 
 /* Builds a ring of |n| slots holding the live chunks of the old one.

@@ -21,7 +21,7 @@ typedef struct quic_rob_chunk quic_rob_chunk;
 typedef struct quic_rob {
     const quic_allocator *alloc;
     quic_rob_chunk **slots; /* ring: chunk number k lives at k % nslots */
-    size_t nslots;          /* 0 until the first byte arrives */
+    size_t nslots;          /* a power of two; 0 until the first byte */
     uint64_t window;        /* bytes accepted beyond read_offset */
     uint64_t read_offset;   /* bytes consumed by the reader */
     uint64_t contig_end;    /* [read_offset, contig_end) all received */

@@ -1,36 +1,6 @@
-/* core/varint.c — QUIC variable-length and fixed-width integer coding. */
+/* core/varint.c — big-endian fixed-width integer coding and the QUIC
+ * variable-length reader (its writers are inline in varint.h). */
 #include "core/varint.h"
-
-size_t quic_varint_len(uint64_t v) {
-    if (v < 64)
-        return 1;
-    if (v < 16384)
-        return 2;
-    if (v < 1073741824)
-        return 4;
-    if (v <= QUIC_VARINT_MAX)
-        return 8;
-    return 0;
-}
-
-uint8_t *quic_put_varint_n(uint8_t *p, uint64_t v, size_t len) {
-    /* The two high bits of the first byte give log2 of the length. */
-    static const uint8_t prefix[9] = {0, 0x00, 0x40, 0, 0x80, 0, 0, 0, 0xc0};
-    for (size_t i = len; i > 0; i--) {
-        p[i - 1] = (uint8_t)v;
-        v >>= 8;
-    }
-    p[0] |= prefix[len];
-    return p + len;
-}
-
-uint8_t *quic_put_varint(uint8_t *p, uint64_t v) {
-    size_t len = quic_varint_len(v);
-    /* Out of range: write nothing rather than touch a byte nobody sized. */
-    if (len == 0)
-        return p;
-    return quic_put_varint_n(p, v, len);
-}
 
 const uint8_t *quic_get_varint(const uint8_t *p, const uint8_t *end,
                                uint64_t *out) {

@@ -7,16 +7,44 @@
 
 #define QUIC_VARINT_MAX ((UINT64_C(1) << 62) - 1)
 
-/* Bytes needed to encode |v| (1, 2, 4 or 8); 0 if |v| > QUIC_VARINT_MAX. */
-size_t quic_varint_len(uint64_t v);
+/* The writers below sit on every packet's path (several times per frame),
+ * so they are inline. */
 
-/* Writes |v| at |p| in quic_varint_len(v) bytes; returns the end. The caller
- * has checked the capacity and the range. */
-uint8_t *quic_put_varint(uint8_t *p, uint64_t v);
+/* Bytes needed to encode |v| (1, 2, 4 or 8); 0 if |v| > QUIC_VARINT_MAX. */
+static inline size_t quic_varint_len(uint64_t v) {
+    if (v < 64)
+        return 1;
+    if (v < 16384)
+        return 2;
+    if (v < 1073741824)
+        return 4;
+    if (v <= QUIC_VARINT_MAX)
+        return 8;
+    return 0;
+}
 
 /* Writes |v| in exactly |len| bytes (1, 2, 4 or 8), for lengths patched in
  * later; |v| must fit. Returns the end. */
-uint8_t *quic_put_varint_n(uint8_t *p, uint64_t v, size_t len);
+static inline uint8_t *quic_put_varint_n(uint8_t *p, uint64_t v, size_t len) {
+    /* The two high bits of the first byte give log2 of the length. */
+    static const uint8_t prefix[9] = {0, 0x00, 0x40, 0, 0x80, 0, 0, 0, 0xc0};
+    for (size_t i = len; i > 0; i--) {
+        p[i - 1] = (uint8_t)v;
+        v >>= 8;
+    }
+    p[0] |= prefix[len];
+    return p + len;
+}
+
+/* Writes |v| at |p| in quic_varint_len(v) bytes; returns the end. The caller
+ * has checked the capacity and the range. */
+static inline uint8_t *quic_put_varint(uint8_t *p, uint64_t v) {
+    size_t len = quic_varint_len(v);
+    /* Out of range: write nothing rather than touch a byte nobody sized. */
+    if (len == 0)
+        return p;
+    return quic_put_varint_n(p, v, len);
+}
 
 /* Reads a varint from [p, end). Returns the position after it, or NULL if
  * the input is truncated. Any encoding length is accepted (RFC 9000 §16:

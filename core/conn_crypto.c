@@ -43,8 +43,12 @@ int quic_conn_tls_start(quic_conn *conn) {
     }
     if (quic_tls_context_is_client(conn->tls_ctx) != conn->is_client)
         return QUIC_ERR_INVALID_ARGUMENT;
+    return quic_conn_tls_new(conn, true);
+}
+
+int quic_conn_tls_new(quic_conn *conn, bool with_session) {
     uint8_t tp[TPARAMS_MAX];
-    rc = quic_tparams_encode(tp, tp + sizeof(tp), &conn->local_tp, NULL);
+    int rc = quic_tparams_encode(tp, tp + sizeof(tp), &conn->local_tp, NULL);
     if (rc < 0)
         return rc;
     quic_tls_params p;
@@ -52,7 +56,7 @@ int quic_conn_tls_start(quic_conn *conn) {
     p.server_name = conn->is_client ? conn->cfg.server_name : NULL;
     p.transport_params = tp;
     p.transport_params_len = (size_t)rc;
-    if (conn->is_client && conn->cfg.session_ticket) {
+    if (conn->is_client && with_session && conn->cfg.session_ticket) {
         rc = quic_conn_ticket_open(conn, conn->cfg.session_ticket,
                                    conn->cfg.session_ticket_len, &p.session,
                                    &p.session_len);

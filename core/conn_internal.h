@@ -294,6 +294,10 @@ void quic_conn_random(quic_conn *conn, uint8_t *out, size_t len);
 /* Creates the TLS context (unless the config shares one) and the TLS
  * object with our transport parameters. Errors: QUIC_ERR_*. */
 int quic_conn_tls_start(quic_conn *conn);
+/* Creates the TLS object from the context and conn->local_tp, resuming
+ * cfg.session_ticket when |with_session| (only during quic_conn_new: the
+ * config's pointers are gone afterwards). Errors: as quic_tls_new. */
+int quic_conn_tls_new(quic_conn *conn, bool with_session);
 /* Frees keys, the TLS object and an owned context. */
 void quic_conn_teardown_crypto(quic_conn *conn);
 /* Installs Initial keys from |dcid|. Errors: QUIC_ERR_NOMEM, _CRYPTO. */
@@ -410,6 +414,12 @@ int quic_conn_follow_version(quic_conn *conn, uint32_t version,
                              conn_version_undo *undo);
 void quic_conn_version_undo(quic_conn *conn, conn_version_undo *undo);
 void quic_conn_version_commit(quic_conn *conn, conn_version_undo *undo);
+/* Client: a Version Negotiation packet lists |version| (one of ours) but
+ * not the one we used: starts a new attempt in |version| (RFC 9000 §6.2,
+ * RFC 9368 §2.1) — a new ClientHello, without resumption, and any 0-RTT
+ * data queued again. Errors: QUIC_ERR_NOMEM, QUIC_ERR_CRYPTO, QUIC_ERR_TLS
+ * (the connection is then unusable: the caller closes it). */
+int quic_conn_restart_after_vn(quic_conn *conn, uint32_t version);
 /* Server: the read keys for an Initial of |version| (the current ones, or
  * the original version's after a switch); NULL when none. */
 quic_keys *quic_conn_initial_rx_keys(quic_conn *conn, uint32_t version);

@@ -25,21 +25,40 @@ static bool cid_is(const quic_cid *c, const uint8_t *data, size_t len) {
     return c->len == len && memcmp(c->data, data, len) == 0;
 }
 
-/* RFC 9000 §6.2: a client abandons the attempt when the server supports
- * none of our versions; a list naming our version is ignored. */
-static void on_version_negotiation(quic_conn *conn,
-                                   const quic_packet_header *h) {
-    if (!conn->is_client || conn->peer_scid_known ||
-        !quic_local_cids_match(&conn->local_cids, h->dcid, h->dcid_len) ||
-        !cid_is(&conn->original_dcid, h->scid, h->scid_len))
-        return;
+static bool vn_lists(const quic_packet_header *h, uint32_t version) {
     size_t n = quic_version_negotiation_count(h);
     for (size_t i = 0; i < n; i++)
-        if (quic_version_negotiation_at(h, i) == conn->version)
-            return;
+        if (quic_version_negotiation_at(h, i) == version)
+            return true;
+    return false;
+}
+
+/* RFC 9000 §6.2, RFC 9368 §2.1 and §4: a client tries again with the
+ * first of its versions the server lists, or abandons the attempt when
+ * there is none. A list naming the version we used is ignored (downgrade
+ * protection), and so is any VN packet after we reacted to one. */
+static int on_version_negotiation(quic_conn *conn,
+                                  const quic_packet_header *h) {
+    if (!conn->is_client || conn->peer_scid_known || conn->vn_reacted ||
+        !quic_local_cids_match(&conn->local_cids, h->dcid, h->dcid_len) ||
+        !cid_is(&conn->original_dcid, h->scid, h->scid_len) ||
+        vn_lists(h, conn->version))
+        return 0;
+    for (size_t i = 0; i < conn->cfg.version_count; i++) {
+        if (!vn_lists(h, conn->cfg.versions[i]))
+            continue;
+        int rc = quic_conn_restart_after_vn(conn, conn->cfg.versions[i]);
+        if (rc == QUIC_ERR_NOMEM)
+            return rc;
+        if (rc < 0)
+            quic_conn_fail(conn, QUIC_INTERNAL_ERROR, QUIC_FRAME_TYPE_NONE,
+                           "cannot restart after version negotiation");
+        return 0;
+    }
     quic_conn_terminate(conn, CONN_STATE_CLOSED, CONN_END_PEER,
                         QUIC_VERSION_NEGOTIATION_ERROR, QUIC_FRAME_TYPE_NONE,
                         false, "version negotiation: no common version");
+    return 0;
 }
 
 /* RFC 9000 §17.2.5.2: a client accepts one Retry, before any other server
@@ -266,8 +285,7 @@ static int process_packet(quic_conn *conn, const quic_packet_header *h,
         return rc;
     switch (h->type) {
     case QUIC_PACKET_VERSION_NEGOTIATION:
-        on_version_negotiation(conn, h);
-        return 0;
+        return on_version_negotiation(conn, h);
     case QUIC_PACKET_RETRY: return on_retry(conn, h, pkt);
     case QUIC_PACKET_ZERO_RTT:
         if (conn->is_client)

@@ -198,3 +198,35 @@ quic_keys *quic_conn_initial_rx_keys(quic_conn *conn, uint32_t version) {
         return conn->rx_initial_original;
     return NULL;
 }
+
+int quic_conn_restart_after_vn(quic_conn *conn, uint32_t version) {
+    conn->vn_reacted = true;
+    conn->version = conn->original_version = version;
+    /* The first attempt's Initial packets are gone; their CRYPTO data was
+     * a ClientHello naming the old version and is replaced, from offset 0
+     * (RFC 9368 §2.1: conceptually a new connection). 0-RTT packets that
+     * left are as good as rejected. */
+    quic_recovery_discard_space(&conn->rec, QUIC_PN_SPACE_INITIAL, conn->now);
+    conn_space *s = &conn->spaces[QUIC_PN_SPACE_INITIAL];
+    quic_sendbuf_cleanup(&s->crypto_send);
+    quic_sendbuf_init(&s->crypto_send, conn->alloc);
+    quic_keys_free(conn->tx_keys[QUIC_LEVEL_EARLY_DATA]);
+    conn->tx_keys[QUIC_LEVEL_EARLY_DATA] = NULL;
+    if (conn->zero_rtt_sent) {
+        int rc = quic_conn_requeue_zero_rtt(conn);
+        if (rc < 0)
+            return rc;
+        conn->zero_rtt_sent = false;
+    }
+    quic_tls_free(conn->tls);
+    conn->tls = NULL;
+    quic_conn_version_info_fill(conn);
+    int rc = quic_conn_tls_new(conn, false);
+    if (rc == 0)
+        rc = quic_conn_install_initial_keys(conn, &conn->initial_dcid);
+    if (rc < 0)
+        return rc;
+    qlog_versions(conn, conn->cfg.versions, conn->cfg.version_count);
+    quic_conn_tls_advance(conn);
+    return 0;
+}

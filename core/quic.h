@@ -204,7 +204,11 @@ typedef struct quic_config {
      * downgrade closes with VERSION_NEGOTIATION_ERROR, §4).
      * Client: its first Initial uses the first; the others are offered for
      * compatible version negotiation, and the client follows a server
-     * that answers in one of them (RFC 9369 §4).
+     * that answers in one of them (RFC 9369 §4). A Version Negotiation
+     * packet makes it start again with the first of its versions the
+     * packet lists (a new ClientHello, without resumption; 0-RTT data is
+     * sent again in 1-RTT), or end with VERSION_NEGOTIATION_ERROR when
+     * none is; one listing the version it used is ignored (RFC 9368 §4).
      * Server: in preference order. It answers a client's Initial of any
      * listed version and switches to the first listed version the client
      * offers (v1 and v2 are compatible both ways), except when the client

@@ -460,6 +460,70 @@ static void test_pair_vn_without_common_version_fails(void **state) {
     pair_cleanup(&p);
 }
 
+/* Runs a client offering v1 then v2 whose first Initial is answered by a
+ * VN packet listing |listed|, against a server supporting |s0|, |s1|. */
+static void vn_restart(pair *p, uint64_t seed, wire_versions *w,
+                       const uint32_t *listed, size_t n, uint32_t s0,
+                       uint32_t s1) {
+    memset(w, 0, sizeof(*w));
+    w->vn = listed;
+    w->n_vn = n;
+    pair_init(p, seed, &link, &link);
+    set_versions(&p->client.cfg, QUIC_VERSION_1, QUIC_VERSION_2);
+    set_versions(&p->server.cfg, s0, s1);
+    p->tamper = record_versions;
+    p->arg = w;
+    assert_int_equal(pair_start(p), 0);
+}
+
+/* A VN packet from a server that speaks only v2: the client starts again
+ * in v2 (a new ClientHello whose version_information chooses v2) and the
+ * handshake completes there. */
+static void test_pair_vn_common_version_restarts(void **state) {
+    (void)state;
+    static const uint32_t listed[] = {0x1a2a3a4a, QUIC_VERSION_2};
+    wire_versions w;
+    pair p;
+    vn_restart(&p, 0x60, &w, listed, 2, QUIC_VERSION_2, 0);
+    bool ok = pair_run(&p, pair_handshake_done, NULL, 10 * QUIC_S);
+    if (!ok)
+        pair_print_seed(&p);
+    assert_true(ok);
+    assert_int_equal(w.client_first, QUIC_VERSION_1);
+    assert_int_equal(w.n_client, 1); /* everything after the VN is v2 */
+    assert_int_equal(w.client[0], QUIC_VERSION_2);
+    assert_int_equal(version_of(&p.client), QUIC_VERSION_2);
+    assert_int_equal(version_of(&p.server), QUIC_VERSION_2);
+    pair_cleanup(&p);
+}
+
+/* The same VN packet forged while the server also supports v1, which the
+ * client prefers: the server's version_information shows v1 was possible,
+ * so the client closes with VERSION_NEGOTIATION_ERROR (RFC 9368 §4). (The
+ * server prefers v2 here; one preferring v1 would switch the restarted
+ * connection back to v1 by compatible negotiation, which is no
+ * downgrade.) */
+static void test_pair_forged_vn_downgrade_detected(void **state) {
+    (void)state;
+    static const uint32_t listed[] = {QUIC_VERSION_2};
+    wire_versions w;
+    pair p;
+    vn_restart(&p, 0x61, &w, listed, 1, QUIC_VERSION_2, QUIC_VERSION_1);
+    bool ok = pair_run(&p, pair_both_terminated, NULL, 10 * QUIC_S);
+    if (!ok)
+        pair_print_seed(&p);
+    assert_true(ok);
+    assert_false(p.client.handshake_completed);
+    const quic_event *ev = &p.client.terminated_event;
+    assert_int_equal(ev->u.connection_terminated.error_code,
+                     QUIC_VERSION_NEGOTIATION_ERROR);
+    assert_false(ev->u.connection_terminated.by_peer);
+    assert_int_equal(
+        p.server.terminated_event.u.connection_terminated.error_code,
+        QUIC_VERSION_NEGOTIATION_ERROR);
+    pair_cleanup(&p);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pair_v1_client_upgraded_to_v2),
@@ -471,6 +535,8 @@ int main(void) {
         cmocka_unit_test(test_tparams_version_information_parsing_failures),
         cmocka_unit_test(test_pair_vn_listing_our_version_is_ignored),
         cmocka_unit_test(test_pair_vn_without_common_version_fails),
+        cmocka_unit_test(test_pair_vn_common_version_restarts),
+        cmocka_unit_test(test_pair_forged_vn_downgrade_detected),
     };
     return cmocka_run_group_tests_name("pair_versions", tests, NULL, NULL);
 }

@@ -33,15 +33,19 @@ static int count_option(int id, const char *arg, long long min,
     return 0;
 }
 
+/* Prints curl's error 27 line; returns GET_OUT_OF_MEMORY. */
+static int out_of_memory(void) {
+    fprintf(stderr, "h3cli: (27) Out of memory\n");
+    return GET_OUT_OF_MEMORY;
+}
+
 static int rule_option(get_opts *o, int id, const char *arg) {
     char err[256];
     int rc = id == H3CLI_OPT_RESOLVE
                  ? h3cli_addr_add_resolve(&o->rules, arg, err, sizeof(err))
                  : h3cli_addr_add_connect_to(&o->rules, arg, err, sizeof(err));
-    if (rc == H3CLI_ADDR_ERR_NOMEM) {
-        fprintf(stderr, "h3cli: (27) Out of memory\n");
-        return GET_OUT_OF_MEMORY;
-    }
+    if (rc == H3CLI_ADDR_ERR_NOMEM)
+        return out_of_memory();
     return rc < 0 ? h3cli_opts_fail(cmd->name, "%s", err) : 0;
 }
 
@@ -194,7 +198,7 @@ static void on_progress(struct ev_loop *loop, ev_timer *w, int revents) {
 static int make_xfers(get_run *g) {
     g->xfers = calloc(g->o.n_urls, sizeof(*g->xfers));
     if (!g->xfers)
-        return GET_OUT_OF_MEMORY;
+        return out_of_memory();
     g->n_xfers = g->o.n_urls;
     quic_time now = h3cli_now();
     for (size_t i = 0; i < g->n_xfers; i++) {
@@ -205,7 +209,7 @@ static int make_xfers(get_run *g) {
         x->t_start = now;
         x->url_text = strdup(g->o.urls[i]);
         if (!x->url_text)
-            return GET_OUT_OF_MEMORY;
+            return out_of_memory();
     }
     for (size_t i = 0; i < g->n_xfers; i++) {
         get_xfer *x = &g->xfers[i];

@@ -55,13 +55,22 @@ static int read_all(int fd, uint8_t **out, size_t *len) {
     return 0;
 }
 
-/* "@file" or "@-": the file's bytes. Prints curl's error 26 on failure. */
+/* Prints curl's error 27 line; returns GET_OUT_OF_MEMORY. */
+static int out_of_memory(void) {
+    fprintf(stderr, "h3cli: (27) Out of memory\n");
+    return GET_OUT_OF_MEMORY;
+}
+
+/* "@file" or "@-": the file's bytes. Prints curl's error 26 on failure, or
+ * 27 when the bytes do not fit in memory. */
 static int read_at_arg(const char *arg, uint8_t **out, size_t *len) {
     const char *path = arg + 1;
     int fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
     int rc = fd < 0 ? -errno : read_all(fd, out, len);
     if (fd > 0)
         close(fd);
+    if (rc == -ENOMEM)
+        return out_of_memory();
     if (rc < 0) {
         fprintf(stderr,
                 "h3cli: (26) Failed to open/read local data from "
@@ -87,7 +96,7 @@ int get_add_header_arg(get_opts *o, const char *arg) {
     char *text = realloc(buf, len + 1);
     if (!text) {
         free(buf);
-        return GET_OUT_OF_MEMORY;
+        return out_of_memory();
     }
     text[len] = '\0';
     if (o->n_header_files >= 16) {
@@ -105,7 +114,7 @@ static int append_data(get_opts *o, const uint8_t *p, size_t len) {
     size_t extra = len + (o->has_data ? 1 : 0);
     uint8_t *nd = realloc(o->data, o->data_len + extra + 1);
     if (!nd)
-        return GET_OUT_OF_MEMORY;
+        return out_of_memory();
     o->data = nd;
     if (o->has_data)
         o->data[o->data_len++] = '&';

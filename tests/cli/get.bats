@@ -422,6 +422,18 @@ rogue_get() { # name mode [rogue_server options...]: runs get against it
   done
 }
 
+@test "exit 27: a -d, --data-binary or -H file larger than the memory allowed" {
+  command -v prlimit >/dev/null || skip "prlimit (util-linux) missing"
+  # 300 MB of zeros (sparse); 200 MB of address space lets h3cli start but
+  # not hold the file: the allocation really fails.
+  truncate -s 300M "$BATS_TEST_TMPDIR/huge"
+  for opt in -d --data-binary -H; do
+    run --separate-stderr prlimit --as=200000000 "$H3CLI" get -k $opt "@$BATS_TEST_TMPDIR/huge" "$(U /echo)"
+    [ "$status" -eq 27 ] || { echo "$opt: $status $stderr"; false; }
+    [ "$stderr" = "h3cli: (27) Out of memory" ]
+  done
+}
+
 @test "exit 55 or 56: 100 KB of header fields are refused without a crash" {
   big=$(head -c 100000 /dev/zero | tr '\0' a)
   run --separate-stderr "$H3CLI" get -k -H "x-big: $big" "$(U /hello.txt)"

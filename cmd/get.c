@@ -255,8 +255,10 @@ static void cleanup(get_run *g) {
     free(g->o.data);
     free(g->o.writeout);
     get_blob_free(&g->session);
+    get_blob_free(&g->settings);
     get_blob_free(&g->token);
     get_blob_free(&g->new_session);
+    get_blob_free(&g->new_settings);
     get_blob_free(&g->new_token);
 }
 

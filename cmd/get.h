@@ -166,8 +166,14 @@ struct get_run {
     FILE *keylog;
     /* --session-file: what was loaded for |session_origin| ("host:port")
      * and the newest of each a connection to |new_origin| received (saved
-     * at exit): the TLS session ticket and the NEW_TOKEN address token. */
-    get_blob session, token, new_session, new_token;
+     * at exit): the TLS session ticket, the server's HTTP/3 SETTINGS of the
+     * connection that gave it (h3_settings_export bytes, for 0-RTT: RFC
+     * 9114 §7.2.4.2) and the NEW_TOKEN address token. */
+    get_blob session, settings, token, new_session, new_settings, new_token;
+    /* Connection |settings_conn| (an id) gave the newest ticket before the
+     * server's SETTINGS came: they are kept when they arrive. */
+    bool settings_wanted;
+    size_t settings_conn;
     char session_origin[300], new_origin[300];
     bool stdout_tty;
     quic_time t_start;

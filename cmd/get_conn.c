@@ -154,9 +154,31 @@ static void verbose_handshake(get_conn *c, const quic_event *ev) {
     get_info(g, "using HTTP/3");
 }
 
+/* Keeps the server's SETTINGS with the session ticket this connection
+ * gave (RFC 9114 §7.2.4.2: "Clients SHOULD store the settings the server
+ * provided in the HTTP/3 connection where resumption information was
+ * provided"). */
+static void keep_settings(get_conn *c) {
+    const h3_settings *s = h3_conn_peer_settings(c->h3);
+    uint8_t buf[H3_SETTINGS_EXPORT_MAX];
+    int n = s ? h3_settings_export(s, buf, sizeof(buf)) : -1;
+    c->g->settings_wanted = n < 0;
+    c->g->settings_conn = c->id;
+    if (n < 0 || !get_blob_set(&c->g->new_settings, buf, (size_t)n))
+        get_blob_free(&c->g->new_settings);
+}
+
 static void make_h3(get_conn *c) {
     h3_config cfg;
     h3_config_init(&cfg, true);
+    /* Like curl, let the server answer (431) a header section over its
+     * SETTINGS_MAX_FIELD_SECTION_SIZE rather than failing here. */
+    cfg.send_oversized_sections = true;
+    h3_settings remembered;
+    get_blob *saved = &c->g->settings;
+    if (c->early && saved->data &&
+        h3_settings_import(&remembered, saved->data, saved->len) == 0)
+        cfg.remembered_settings = &remembered;
     if (h3_conn_new(&c->h3, c->quic, &cfg) < 0) {
         c->h3 = NULL;
         quic_conn_close(c->quic, H3_INTERNAL_ERROR, QUIC_FRAME_TYPE_NONE, NULL);
@@ -201,6 +223,10 @@ static void on_h3_event(get_conn *c, const h3_event *ev) {
         if ((x = xfer_of(c, ev->u.stream_reset.stream_id)))
             get_xfer_on_reset(x, ev->u.stream_reset.error_code,
                               ev->u.stream_reset.local);
+        break;
+    case H3_EVENT_SETTINGS_RECEIVED:
+        if (g->settings_wanted && g->settings_conn == c->id)
+            keep_settings(c);
         break;
     default: break;
     }
@@ -337,8 +363,10 @@ static void note_origin(get_conn *c) {
 /* A NewSessionTicket: the newest one is saved to --session-file. */
 static void conn_ticket(void *user, const uint8_t *ticket, size_t len) {
     get_conn *c = user;
-    if (get_blob_set(&c->g->new_session, ticket, len))
+    if (get_blob_set(&c->g->new_session, ticket, len)) {
         note_origin(c);
+        keep_settings(c);
+    }
     get_info(c->g, "TLS session ticket received (%zu bytes)", len);
 }
 

@@ -1,8 +1,9 @@
 /* cmd/get_session.c — `get --session-file`: what the next connection to
  * the same origin needs to be faster, kept between runs: the TLS session
  * ticket (with the transport parameters the engine remembers in it, for
- * resumption and 0-RTT) and the server's NEW_TOKEN address token. File I/O
- * only. */
+ * resumption and 0-RTT), the server's HTTP/3 SETTINGS of the connection
+ * that gave it (a 0-RTT client starts with them, RFC 9114 §7.2.4.2) and
+ * the server's NEW_TOKEN address token. File I/O only. */
 #include "cmd/get.h"
 
 #include <errno.h>
@@ -12,11 +13,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAGIC "h3cli-session 2\n"
+#define MAGIC "h3cli-session 3\n"
+#define MAGIC_2 "h3cli-session 2\n" /* still read: no settings */
 #define MAX_FILE_BYTES (64 * 1024)
 
-/* The file: MAGIC, "origin host:port\n", "ticket N\n", "token M\n", then
- * the N bytes of the ticket and the M bytes of the token. */
+/* The file: MAGIC, "origin host:port\n", "ticket N\n", "token M\n",
+ * "settings K\n", then the N bytes of the ticket, the M bytes of the token
+ * and the K bytes of the settings (h3_settings_export; 0 when the server's
+ * SETTINGS were not known). Format 2 files lack the settings line and
+ * bytes. */
 
 bool get_blob_set(get_blob *b, const uint8_t *data, size_t len) {
     uint8_t *copy = malloc(len ? len : 1);
@@ -63,21 +68,29 @@ static bool read_size(const char **p, const char *end, const char *key,
     return true;
 }
 
+static bool starts_with(const char *buf, size_t n, const char *magic) {
+    return n >= strlen(magic) && memcmp(buf, magic, strlen(magic)) == 0;
+}
+
 /* Parses the file's |n| bytes; false when it is not ours or damaged. */
 static bool parse(get_run *g, const char *buf, size_t n) {
     const char *p = buf, *end = buf + n;
-    size_t tlen, klen;
-    if (n < strlen(MAGIC) || memcmp(buf, MAGIC, strlen(MAGIC)) != 0)
+    size_t tlen, klen, slen = 0;
+    bool v2 = starts_with(buf, n, MAGIC_2);
+    if (!v2 && !starts_with(buf, n, MAGIC))
         return false;
     p += strlen(MAGIC);
     if (!read_line(&p, end, "origin", g->session_origin,
                    sizeof(g->session_origin)) ||
         !read_size(&p, end, "ticket", &tlen) ||
-        !read_size(&p, end, "token", &klen) || (size_t)(end - p) != tlen + klen)
+        !read_size(&p, end, "token", &klen) ||
+        (!v2 && !read_size(&p, end, "settings", &slen)) ||
+        (size_t)(end - p) != tlen + klen + slen)
         return false;
-    return (tlen == 0 || get_blob_set(&g->session, (const uint8_t *)p, tlen)) &&
-           (klen == 0 ||
-            get_blob_set(&g->token, (const uint8_t *)p + tlen, klen));
+    const uint8_t *b = (const uint8_t *)p;
+    return (tlen == 0 || get_blob_set(&g->session, b, tlen)) &&
+           (klen == 0 || get_blob_set(&g->token, b + tlen, klen)) &&
+           (slen == 0 || get_blob_set(&g->settings, b + tlen + klen, slen));
 }
 
 int get_session_load(get_run *g) {
@@ -98,6 +111,7 @@ int get_session_load(get_run *g) {
     }
     if (!parse(g, buf, (size_t)n)) { /* a full handshake, then rewritten */
         get_blob_free(&g->session);
+        get_blob_free(&g->settings);
         get_blob_free(&g->token);
         g->session_origin[0] = '\0';
     }
@@ -113,6 +127,10 @@ int get_session_save(get_run *g) {
     const get_blob *ticket = g->new_session.data ? &g->new_session
                              : same              ? &g->session
                                                  : NULL;
+    /* The settings go with the ticket they came with. */
+    const get_blob *settings = g->new_session.data ? &g->new_settings
+                               : same              ? &g->settings
+                                                   : NULL;
     const get_blob *token = g->new_token.data ? &g->new_token
                             : same            ? &g->token
                                               : NULL;
@@ -125,11 +143,13 @@ int get_session_save(get_run *g) {
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
     size_t tl = ticket ? ticket->len : 0, kl = token ? token->len : 0;
+    size_t sl = settings && settings->data ? settings->len : 0;
     bool ok = f &&
-              fprintf(f, "%sorigin %s\nticket %zu\ntoken %zu\n", MAGIC,
-                      g->new_origin, tl, kl) > 0 &&
+              fprintf(f, "%sorigin %s\nticket %zu\ntoken %zu\nsettings %zu\n",
+                      MAGIC, g->new_origin, tl, kl, sl) > 0 &&
               (!tl || fwrite(ticket->data, 1, tl, f) == tl) &&
-              (!kl || fwrite(token->data, 1, kl, f) == kl);
+              (!kl || fwrite(token->data, 1, kl, f) == kl) &&
+              (!sl || fwrite(settings->data, 1, sl, f) == sl);
     if (f)
         ok = fclose(f) == 0 && ok;
     else if (fd >= 0)

@@ -249,6 +249,7 @@ static const char *reason(int status) {
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 416: return "Range Not Satisfiable";
+    case 431: return "Request Header Fields Too Large";
     }
     return "Internal Server Error";
 }
@@ -467,6 +468,15 @@ void serve_req_start(serve_conn *c, uint64_t stream_id,
     r->path = f.path ? log_path(f.path, f.path_len) : NULL;
     resp_headers rh;
     start_headers(&rh);
+    /* RFC 9114 §4.2.2: a header section over our
+     * SETTINGS_MAX_FIELD_SECTION_SIZE that h3 still decoded (within
+     * h3_config.max_oversized_request_section; larger ones are reset with
+     * H3_EXCESSIVE_LOAD) gets 431, and h3 has stopped reading the rest. */
+    if (h3_field_section_size(headers, n) >
+        h3_conn_local_settings(c->h3)->max_field_section_size) {
+        respond_error(r, 431, &rh, method_is(&f, "HEAD"));
+        return;
+    }
     bool echo = is_echo_path(c->srv, &f);
     if (echo && (method_is(&f, "POST") || method_is(&f, "PUT"))) {
         respond_echo(r, &f, &rh, ended);

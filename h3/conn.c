@@ -22,6 +22,9 @@ static const uint8_t grease_payload[] = {'h', '3', 'c', 'l', 'i'};
 #define MIN_FIELD_SECTION_SIZE 1024u
 #define MAX_FIELD_SECTION_SIZE (64u * 1024u * 1024u)
 #define MAX_TABLE_CAPACITY (UINT64_C(1) << 30)
+/* Default h3_config.max_oversized_request_section: 4 x the default
+ * max_field_section_size. */
+#define OVERSIZED_REQUEST_SECTION (256u * 1024u)
 
 void h3_config_init(h3_config *config, bool is_client) {
     memset(config, 0, sizeof(*config));
@@ -29,6 +32,7 @@ void h3_config_init(h3_config *config, bool is_client) {
     config->qpack_max_table_capacity = 4096;
     config->qpack_blocked_streams = 100;
     config->max_field_section_size = 65536;
+    config->max_oversized_request_section = OVERSIZED_REQUEST_SECTION;
     config->max_blocked_stream_bytes = 4u * 1024u * 1024u;
     config->max_blocked_total_bytes = 16u * 1024u * 1024u;
     config->send_grease = true;
@@ -39,6 +43,7 @@ static bool config_valid(const h3_config *c) {
            c->qpack_blocked_streams <= QUIC_VARINT_MAX &&
            c->max_field_section_size >= MIN_FIELD_SECTION_SIZE &&
            c->max_field_section_size <= MAX_FIELD_SECTION_SIZE &&
+           c->max_oversized_request_section <= MAX_FIELD_SECTION_SIZE &&
            c->max_pushes <= (UINT64_C(1) << 62);
 }
 
@@ -49,7 +54,7 @@ static int create_qpack(h3_conn *h3) {
     qpack_decoder_config_init(&dc);
     dc.max_table_capacity = h3->cfg.qpack_max_table_capacity;
     dc.max_blocked_streams = h3->cfg.qpack_blocked_streams;
-    dc.max_field_section_size = h3->cfg.max_field_section_size;
+    dc.max_field_section_size = h3->section_decode_limit;
     dc.allocator = &qa;
     int rc = qpack_decoder_new(&h3->dec, &dc);
     if (rc < 0)
@@ -67,6 +72,11 @@ static void init_state(h3_conn *h3, quic_conn *quic, const h3_config *cfg) {
     h3->quic = quic;
     h3->cfg = *cfg;
     h3->cfg.allocator = NULL;
+    h3->cfg.remembered_settings = NULL; /* copied below */
+    h3->section_decode_limit = cfg->max_field_section_size;
+    if (!cfg->is_client &&
+        cfg->max_oversized_request_section > cfg->max_field_section_size)
+        h3->section_decode_limit = cfg->max_oversized_request_section;
     h3_settings_default(&h3->local);
     h3->local.qpack_max_table_capacity = cfg->qpack_max_table_capacity;
     h3->local.qpack_blocked_streams = cfg->qpack_blocked_streams;
@@ -74,6 +84,14 @@ static void init_state(h3_conn *h3, quic_conn *quic, const h3_config *cfg) {
     h3->local.enable_connect_protocol = cfg->enable_connect_protocol;
     h3->local.h3_datagram = cfg->h3_datagram;
     h3_settings_default(&h3->peer);
+    if (cfg->is_client && cfg->remembered_settings) {
+        /* RFC 9114 §7.2.4.2: "When a 0-RTT QUIC connection is being used,
+         * the initial value of each server setting is the value used in the
+         * previous session." */
+        h3->remembered = *cfg->remembered_settings;
+        h3->peer = h3->remembered;
+        h3->zero_rtt = H3_ZERO_RTT_PENDING;
+    }
     h3->control_id = h3->encoder_id = h3->decoder_id = -1;
     h3->peer_control_id = h3->peer_encoder_id = h3->peer_decoder_id =
         H3_ID_NONE;
@@ -155,7 +173,10 @@ int h3_conn_fail(h3_conn *h3, int err) {
         return is_nomem(err) ? H3_ERR_NOMEM : 0;
     uint64_t wire = H3_INTERNAL_ERROR;
     const char *reason = h3_strerror(err);
-    if (h3_err_is_protocol(err)) {
+    if (err == H3_ERR_ZERO_RTT_TABLE_CAPACITY) {
+        wire = QPACK_DECODER_STREAM_ERROR;
+        reason = "QPACK_MAX_TABLE_CAPACITY differs from the 0-RTT one";
+    } else if (h3_err_is_protocol(err)) {
         wire = h3_err_to_wire(err);
     } else if (qpack_err_wire_code(err) != 0) {
         wire = qpack_err_wire_code(err);
@@ -196,8 +217,8 @@ h3_stream *h3_conn_stream(const h3_conn *h3, uint64_t id) {
 }
 
 h3_stream *h3_conn_add_stream(h3_conn *h3, uint64_t id, h3_stream_kind kind) {
-    h3_stream *st = h3_stream_new(&h3->alloc, id, kind,
-                                  (size_t)h3->cfg.max_field_section_size);
+    h3_stream *st =
+        h3_stream_new(&h3->alloc, id, kind, (size_t)h3->section_decode_limit);
     if (!st)
         return NULL;
     if (h3_idmap_put(&h3->streams, id, st) < 0) {
@@ -378,6 +399,48 @@ int h3_conn_flush_decoder(h3_conn *h3) {
     return 0;
 }
 
+/* ---- 0-RTT and remembered settings (RFC 9114 §7.2.4.2) ------------------ */
+
+int h3_conn_check_zero_rtt_settings(h3_conn *h3) {
+    if (h3->zero_rtt != H3_ZERO_RTT_ACCEPTED || !h3->peer_settings_received)
+        return 0;
+    /* "If 0-RTT data is accepted by the server, its SETTINGS frame MUST NOT
+     * reduce any limits or alter any values that might be violated by the
+     * client with its 0-RTT data. [...] If a server accepts 0-RTT but then
+     * sends settings that are not compatible with the previously specified
+     * settings, this MUST be treated as a connection error of type
+     * H3_SETTINGS_ERROR." (An omitted setting is its default: a reduction
+     * when the remembered value was not the default.) */
+    if (!h3_settings_compatible(&h3->remembered, &h3->peer))
+        return H3_ERR_SETTINGS;
+    /* RFC 9204 §3.2.3: "If the remembered value is non-zero, the server
+     * MUST send the same non-zero value in its SETTINGS frame. If it
+     * specifies any other value [...] the encoder must treat this as a
+     * connection error of type QPACK_DECODER_STREAM_ERROR." */
+    if (h3->remembered.qpack_max_table_capacity != 0 &&
+        h3->peer.qpack_max_table_capacity !=
+            h3->remembered.qpack_max_table_capacity)
+        return H3_ERR_ZERO_RTT_TABLE_CAPACITY;
+    return 0;
+}
+
+/* The handshake completed: a 0-RTT client learns whether the server took
+ * its early data. */
+static int on_handshake_completed(h3_conn *h3, bool early_data_accepted) {
+    if (h3->zero_rtt != H3_ZERO_RTT_PENDING)
+        return 0;
+    if (!early_data_accepted) {
+        /* §7.2.4.2: for a connection not using 0-RTT "the initial value of
+         * each server setting is the default value". */
+        h3->zero_rtt = H3_ZERO_RTT_REJECTED;
+        if (!h3->peer_settings_received)
+            h3_settings_default(&h3->peer);
+        return 0;
+    }
+    h3->zero_rtt = H3_ZERO_RTT_ACCEPTED;
+    return h3_conn_check_zero_rtt_settings(h3);
+}
+
 /* ---- Event input --------------------------------------------------------- */
 
 static int dispatch(h3_conn *h3, const quic_event *ev) {
@@ -396,6 +459,9 @@ static int dispatch(h3_conn *h3, const quic_event *ev) {
     case QUIC_EVENT_DATAGRAM_FRAME_RECEIVED:
         return h3_recv_datagram(h3, ev->u.datagram_frame_received.data,
                                 ev->u.datagram_frame_received.len);
+    case QUIC_EVENT_HANDSHAKE_COMPLETED:
+        return on_handshake_completed(
+            h3, ev->u.handshake_completed.early_data_accepted);
     default: return 0;
     }
 }
@@ -433,6 +499,10 @@ bool h3_conn_next_event(h3_conn *h3, h3_event *out) {
 
 const h3_settings *h3_conn_peer_settings(const h3_conn *h3) {
     return h3 && h3->peer_settings_received ? &h3->peer : NULL;
+}
+
+const h3_settings *h3_conn_local_settings(const h3_conn *h3) {
+    return h3 ? &h3->local : NULL;
 }
 
 bool h3_conn_is_closed(const h3_conn *h3) {

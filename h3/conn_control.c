@@ -98,6 +98,8 @@ static int on_settings(h3_conn *h3, const h3_frame_event *fe) {
         return rc;
     h3->peer = s;
     h3->peer_settings_received = true;
+    if ((rc = h3_conn_check_zero_rtt_settings(h3)) < 0)
+        return rc;
     rc = h3_conn_apply_peer_qpack(h3);
     if (rc < 0)
         return rc;
@@ -263,6 +265,11 @@ int h3_recv_stream_data(h3_conn *h3, uint64_t id, const uint8_t *data,
         rc = uni_input(h3, st, data, len, fin);
     } else {
         rc = h3_recv_message_input(h3, st, data, len, fin);
+        /* Input stopped inside this piece (a stream error, an oversized
+         * request): QUIC has nothing after its FIN, so nothing remains to
+         * wait for on this side. */
+        if (fin && st->recv_closed && st->blocked == H3_BLOCKED_NONE)
+            st->recv_done = true;
     }
     if (rc == 0)
         h3_conn_release_stream(h3, st);

@@ -14,8 +14,21 @@
 #include "h3/stream.h"
 #include "qpack/qpack.h"
 
+/* Internal only (the connection range of h3.h): a 0-RTT client saw the
+ * server change a non-zero remembered QPACK_MAX_TABLE_CAPACITY; closes with
+ * QPACK_DECODER_STREAM_ERROR (RFC 9204 §3.2.3). */
+#define H3_ERR_ZERO_RTT_TABLE_CAPACITY (-350)
+
 /* "None" for the uint64_t IDs below. */
 #define H3_ID_NONE UINT64_MAX
+
+/* A client's 0-RTT as the HTTP/3 layer sees it (RFC 9114 §7.2.4.2). */
+typedef enum h3_zero_rtt {
+    H3_ZERO_RTT_NONE = 0, /* no remembered settings: nothing to check */
+    H3_ZERO_RTT_PENDING,  /* remembered settings, handshake not done */
+    H3_ZERO_RTT_ACCEPTED, /* the server's SETTINGS must be compatible */
+    H3_ZERO_RTT_REJECTED, /* the defaults applied until SETTINGS */
+} h3_zero_rtt;
 
 /* One server push, as the client or the server knows it. */
 typedef struct h3_push {
@@ -39,6 +52,14 @@ struct h3_conn {
     h3_settings peer;  /* the RFC defaults until the peer's arrive */
     bool peer_settings_received;
     bool peer_qpack_applied; /* peer SETTINGS given to the encoder */
+    /* Client with h3_config.remembered_settings (RFC 9114 §7.2.4.2): what
+     * the server gave last time, and what became of 0-RTT. */
+    h3_settings remembered;
+    h3_zero_rtt zero_rtt;
+    /* The largest field section we decode (and HEADERS frame we accept):
+     * max_field_section_size, or a server's max_oversized_request_section
+     * when that is larger (RFC 9114 §4.2.2, status 431). */
+    uint64_t section_decode_limit;
     qpack_encoder *enc;
     qpack_decoder *dec;
 
@@ -88,6 +109,11 @@ struct h3_conn {
  * code, anything else with H3_INTERNAL_ERROR. Returns H3_ERR_NOMEM for an
  * allocation failure, else 0. */
 int h3_conn_fail(h3_conn *h3, int err);
+
+/* RFC 9114 §7.2.4.2: the peer's SETTINGS against the settings a 0-RTT
+ * client remembered, once both are known and 0-RTT was accepted. Returns
+ * 0, H3_ERR_SETTINGS or H3_ERR_ZERO_RTT_TABLE_CAPACITY. */
+int h3_conn_check_zero_rtt_settings(h3_conn *h3);
 
 /* Maps a QUIC_ERR_* from a quic_conn call to an H3_ERR_* code. */
 int h3_from_quic_err(int err);

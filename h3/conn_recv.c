@@ -30,6 +30,17 @@ static void note_request(h3_stream *st, const h3_message_info *info) {
 
 /* ---- Field sections ------------------------------------------------------ */
 
+/* Server: a request whose header section is over our limit but was decoded
+ * (h3_config.max_oversized_request_section). The application answers it
+ * (431); the rest of the request is not wanted: RFC 9114 §4.1, "The error
+ * code H3_NO_ERROR SHOULD be used when requesting that the client stop
+ * sending on the request stream." Errors: H3_ERR_NOMEM. */
+static int oversized_request(h3_conn *h3, h3_stream *st) {
+    if (!st->recv_closed)
+        quic_conn_stop_stream(h3->quic, st->id, H3_NO_ERROR);
+    return h3_conn_abandon_recv(h3, st);
+}
+
 /* A HEADERS or PUSH_PROMISE section of |st| was decoded into |rec| (the
  * last queued record): validate it and complete the event, or take the
  * record back. */
@@ -53,8 +64,26 @@ static int section_decoded(h3_conn *h3, h3_stream *st, h3_blocked_frame kind,
                    ? h3_conn_stream_error(h3, st, H3_MESSAGE_ERROR)
                    : rc;
     }
+    /* §4.2.2: over our SETTINGS_MAX_FIELD_SECTION_SIZE (decoded only up to
+     * section_decode_limit). A server's request may still be answered
+     * (431); anything else is refused. */
+    bool too_large = h3_field_section_size(rec->headers, rec->section.count) >
+                     h3->local.max_field_section_size;
+    if (too_large && (h3->cfg.is_client || info.kind != H3_MESSAGE_REQUEST)) {
+        h3_evq_unpush(&h3->events);
+        return h3_conn_stream_error(h3, st, H3_EXCESSIVE_LOAD);
+    }
     if (info.kind == H3_MESSAGE_REQUEST)
         note_request(st, &info);
+    if (too_large) {
+        rc = oversized_request(h3, st);
+        if (rc < 0) {
+            h3_evq_unpush(&h3->events);
+            return rc;
+        }
+    }
+    rec->ev.u.headers_received.too_large = too_large;
+    rec->ev.u.headers_received.stream_ended = too_large;
     rec->ev.type = H3_EVENT_HEADERS_RECEIVED;
     rec->ev.u.headers_received.headers = rec->headers;
     rec->ev.u.headers_received.count = rec->section.count;

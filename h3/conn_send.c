@@ -55,17 +55,12 @@ static int fill_fields(h3_conn *h3, const h3_header *headers, size_t n) {
     return 0;
 }
 
-/* §4.2.2: the size the peer's SETTINGS_MAX_FIELD_SECTION_SIZE limits. */
+/* §4.2.2: the size the peer's SETTINGS_MAX_FIELD_SECTION_SIZE limits
+ * ("SHOULD NOT send": h3_config.send_oversized_sections sends anyway). */
 static bool within_peer_limit(const h3_conn *h3, const h3_header *headers,
                               size_t n) {
-    uint64_t size = 0, limit = h3->peer.max_field_section_size;
-    for (size_t i = 0; i < n; i++) {
-        uint64_t line = (uint64_t)headers[i].name_len + headers[i].value_len;
-        if (line > limit || size + line + 32 > limit)
-            return false;
-        size += line + 32;
-    }
-    return true;
+    return h3->cfg.send_oversized_sections ||
+           h3_field_section_size(headers, n) <= h3->peer.max_field_section_size;
 }
 
 int h3_send_encode(h3_conn *h3, uint64_t stream_id, const h3_header *headers,

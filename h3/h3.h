@@ -138,6 +138,44 @@ typedef struct h3_settings {
 /* Fills |s| with the RFC default of every setting. */
 void h3_settings_default(h3_settings *s);
 
+/* Largest number of bytes h3_settings_export() writes. */
+#define H3_SETTINGS_EXPORT_MAX 64
+
+/* Serialises |s| for storage beside a QUIC session ticket, so that a later
+ * 0-RTT connection can use the settings the server gave (RFC 9114
+ * §7.2.4.2; see h3_config.remembered_settings): a format byte, then every
+ * setting that differs from its default as identifier/value varint pairs,
+ * as in a SETTINGS frame. Returns the bytes written (at most
+ * H3_SETTINGS_EXPORT_MAX), or H3_ERR_INVALID_ARGUMENT (NULL, or a value
+ * over 2^62-1), H3_ERR_NOBUF (|cap| too small). */
+int h3_settings_export(const h3_settings *s, uint8_t *out, size_t cap);
+
+/* Reads bytes of h3_settings_export() (kept by another run, maybe another
+ * version of this library) into |out|. Identifiers it does not know are
+ * skipped. Returns 0, or H3_ERR_INVALID_ARGUMENT (NULL, an unknown format
+ * byte, truncated or repeated pairs, a boolean setting other than 0/1);
+ * |out| then holds the defaults. */
+int h3_settings_import(h3_settings *out, const uint8_t *in, size_t len);
+
+/* RFC 9114 §7.2.4.2: may a server that accepted 0-RTT send |current| when
+ * the client remembered |remembered|? "Remembered settings are compatible
+ * if a client complying with those settings would not violate the server's
+ * current settings": no limit lower (QPACK_MAX_TABLE_CAPACITY,
+ * QPACK_BLOCKED_STREAMS, MAX_FIELD_SECTION_SIZE) and no feature withdrawn
+ * (ENABLE_CONNECT_PROTOCOL, H3_DATAGRAM). A server uses it to decide
+ * whether its settings allow 0-RTT; a client that resumed with 0-RTT checks
+ * the server's SETTINGS with it (h3_conn does: H3_SETTINGS_ERROR when
+ * false). RFC 9204 §3.2.3 adds one rule this does not check: a non-zero
+ * remembered QPACK_MAX_TABLE_CAPACITY must come back unchanged, a larger
+ * one being a QPACK_DECODER_STREAM_ERROR (h3_conn checks that too). */
+bool h3_settings_compatible(const h3_settings *remembered,
+                            const h3_settings *current);
+
+/* The size RFC 9114 §4.2.2 gives a field section, the quantity that
+ * SETTINGS_MAX_FIELD_SECTION_SIZE limits: the length of each name and value
+ * plus 32 per field line (saturating at UINT64_MAX). */
+uint64_t h3_field_section_size(const h3_header *headers, size_t n);
+
 /* ==== Connection API (h3_conn_*) ========================================= */
 
 /* The seed's H3Connection: an HTTP/3 endpoint (client or server) over one
@@ -187,6 +225,38 @@ typedef struct h3_config {
     uint64_t max_field_section_size;
     bool enable_connect_protocol; /* RFC 9220 */
     bool h3_datagram;             /* RFC 9297 */
+    /* Server: a request header section larger than max_field_section_size
+     * but at most this large (decoded size, RFC 9114 §4.2.2; the HEADERS
+     * frame is bounded by it too) is still decoded and validated, and
+     * arrives as HeadersReceived with |too_large| set, so the application
+     * can answer 431 (Request Header Fields Too Large) instead of the stream
+     * reset with H3_EXCESSIVE_LOAD that larger ones get. Default 256 KiB; 0,
+     * or a value not above max_field_section_size, turns it off; at most
+     * 64 MiB. Ignored by clients (responses over the limit are reset). */
+    uint64_t max_oversized_request_section;
+    /* Send header sections larger than the peer's
+     * SETTINGS_MAX_FIELD_SECTION_SIZE anyway (RFC 9114 §4.2.2 says SHOULD
+     * NOT: "the peer will likely refuse to process it"), so that the peer
+     * answers (a server with 431, say) instead of the send call failing.
+     * Default false: such sends fail with H3_ERR_INVALID_ARGUMENT. */
+    bool send_oversized_sections;
+    /* Client resuming with 0-RTT: the server's SETTINGS remembered from the
+     * connection that gave the session ticket (h3_conn_peer_settings() there,
+     * kept with h3_settings_export()), or NULL (the default: nothing
+     * remembered, the RFC defaults apply). RFC 9114 §7.2.4.2: "A client MUST
+     * comply with stored settings -- or default values if no values are
+     * stored -- when attempting 0-RTT. Once a server has provided new
+     * settings, clients MUST comply with those values." Until the server's
+     * SETTINGS arrive, sends are checked against these (field section size,
+     * H3_DATAGRAM); the QPACK encoder uses no dynamic table meanwhile (RFC
+     * 9204 §3.2.3 allows a lower capacity; rejected 0-RTT data is sent
+     * again in 1-RTT as it was, so it must be valid whatever the server
+     * now allows). The HandshakeCompleted event must reach
+     * h3_conn_handle_event: if 0-RTT was rejected the defaults apply again;
+     * if it was accepted, SETTINGS that are not h3_settings_compatible()
+     * with these close the connection with H3_SETTINGS_ERROR. Set it only
+     * when 0-RTT is attempted. Copied by h3_conn_new(). */
+    const h3_settings *remembered_settings;
     /* Client: how many server pushes to allow at first. 0 (the default)
      * sends no MAX_PUSH_ID, so the server cannot push; N sends
      * MAX_PUSH_ID N-1. Raise it later with h3_conn_set_max_push_id().
@@ -280,6 +350,13 @@ typedef struct h3_event {
             uint64_t stream_id;
             bool stream_ended; /* nothing follows on the stream */
             uint64_t push_id;  /* H3_PUSH_ID_NONE unless a push stream */
+            /* Server: this request's header section is larger than our
+             * SETTINGS_MAX_FIELD_SECTION_SIZE (but within
+             * h3_config.max_oversized_request_section). The rest of the
+             * request is not read (STOP_SENDING with H3_NO_ERROR, RFC 9114
+             * §4.1), so |stream_ended| is set; answer with status 431 (or
+             * reset the stream). Always false for clients. */
+            bool too_large;
         } headers_received;
         struct {
             const uint8_t *data;
@@ -453,9 +530,15 @@ int h3_conn_reset_stream(h3_conn *h3, uint64_t stream_id, uint64_t error_code);
  * Errors as h3_conn_reset_stream. */
 int h3_conn_stop_stream(h3_conn *h3, uint64_t stream_id, uint64_t error_code);
 
-/* The peer's SETTINGS, or NULL before they arrived (the RFC defaults are
- * assumed meanwhile). Valid while |h3| lives. */
+/* The peer's SETTINGS, or NULL before they arrived (the RFC defaults, or
+ * a 0-RTT client's h3_config.remembered_settings, are assumed meanwhile).
+ * Valid while |h3| lives. A client keeps them with its session ticket
+ * (h3_settings_export) for the next 0-RTT connection. */
 const h3_settings *h3_conn_peer_settings(const h3_conn *h3);
+
+/* The SETTINGS this endpoint sends (from its h3_config), or NULL for a
+ * NULL |h3|. Valid while |h3| lives. */
+const h3_settings *h3_conn_local_settings(const h3_conn *h3);
 
 /* True once the connection is closed: by this layer after a peer's
  * violation, or when a ConnectionTerminated event was handled. */

@@ -137,3 +137,66 @@ int h3_settings_write_frame(uint8_t *out, size_t cap, const h3_settings *s,
         p = quic_put_varint(quic_put_varint(p, pairs[i].id), pairs[i].value);
     return (int)(p - out);
 }
+
+/* ---- Remembered settings (RFC 9114 §7.2.4.2) ----------------------------- */
+
+/* The first byte of h3_settings_export() output; another value is a format
+ * this code does not know. */
+#define EXPORT_FORMAT 1u
+
+int h3_settings_export(const h3_settings *s, uint8_t *out, size_t cap) {
+    if (!s || !out)
+        return H3_ERR_INVALID_ARGUMENT;
+    setting_pair pairs[6];
+    int n = list_pairs(s, NULL, pairs);
+    if (n < 0)
+        return n;
+    size_t len = 1 + payload_len(pairs, n);
+    if (len > cap)
+        return H3_ERR_NOBUF;
+    uint8_t *p = out;
+    *p++ = EXPORT_FORMAT;
+    for (int i = 0; i < n; i++)
+        p = quic_put_varint(quic_put_varint(p, pairs[i].id), pairs[i].value);
+    return (int)(p - out);
+}
+
+int h3_settings_import(h3_settings *out, const uint8_t *in, size_t len) {
+    if (!out)
+        return H3_ERR_INVALID_ARGUMENT;
+    h3_settings_default(out);
+    if (!in || len == 0 || in[0] != EXPORT_FORMAT)
+        return H3_ERR_INVALID_ARGUMENT;
+    if (h3_settings_decode(out, in + 1, len - 1) < 0) {
+        h3_settings_default(out);
+        return H3_ERR_INVALID_ARGUMENT;
+    }
+    return 0;
+}
+
+bool h3_settings_compatible(const h3_settings *remembered,
+                            const h3_settings *current) {
+    return current->qpack_max_table_capacity >=
+               remembered->qpack_max_table_capacity &&
+           current->qpack_blocked_streams >=
+               remembered->qpack_blocked_streams &&
+           current->max_field_section_size >=
+               remembered->max_field_section_size &&
+           (current->enable_connect_protocol ||
+            !remembered->enable_connect_protocol) &&
+           (current->h3_datagram || !remembered->h3_datagram);
+}
+
+uint64_t h3_field_section_size(const h3_header *headers, size_t n) {
+    uint64_t size = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t name = headers[i].name_len, value = headers[i].value_len;
+        if (name > UINT64_MAX - 32 || value > UINT64_MAX - 32 - name)
+            return UINT64_MAX;
+        uint64_t line = name + value;
+        if (size > UINT64_MAX - 32 - line)
+            return UINT64_MAX;
+        size += line + 32;
+    }
+    return size;
+}

@@ -398,8 +398,9 @@ static const struct stream_error_case {
     /* §4.1: a request stream that ends without its header section. */
     {__LINE__, B(""), true, H3_REQUEST_INCOMPLETE},
     {__LINE__, B("\x21\x01z"), true, H3_REQUEST_INCOMPLETE},
-    /* §4.2.2: HEADERS over our max_field_section_size (65536). */
-    {__LINE__, B("\x01\x80\x01\x00\x01"), false, H3_EXCESSIVE_LOAD},
+    /* §4.2.2: a HEADERS frame over what a server decodes at all
+     * (max_oversized_request_section, 256 KiB: 262145 bytes announced). */
+    {__LINE__, B("\x01\x80\x04\x00\x01"), false, H3_EXCESSIVE_LOAD},
 };
 
 static void test_h3_conn_malformed_request_resets_stream(void **state) {

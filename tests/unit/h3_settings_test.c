@@ -1,6 +1,8 @@
 /* tests/unit/h3_settings_test.c — SETTINGS payloads (RFC 9114 §7.2.4): the
  * defaults, every validity rule with its error, unknown and reserved
- * identifiers ignored, and the encoder's exact bytes and round trip. */
+ * identifiers ignored, and the encoder's exact bytes and round trip; the
+ * export/import of remembered settings and their compatibility rule
+ * (§7.2.4.2), and the §4.2.2 field section size. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -301,8 +303,129 @@ static void test_h3_settings_write_frame_invalid(void **state) {
                      H3_ERR_INVALID_ARGUMENT);
 }
 
+/* ---- Remembered settings (§7.2.4.2) -------------------------------------- */
+
+static void test_h3_settings_export_exact_bytes(void **state) {
+    (void)state;
+    uint8_t out[H3_SETTINGS_EXPORT_MAX];
+    h3_settings s;
+    h3_settings_default(&s);
+    assert_int_equal(h3_settings_export(&s, out, sizeof(out)), 1);
+    assert_int_equal(out[0], 1);
+    s.qpack_max_table_capacity = 4096;
+    s.max_field_section_size = 65536;
+    s.qpack_blocked_streams = 100;
+    s.h3_datagram = true;
+    static const uint8_t want[] = {
+        0x01,                         /* format */
+        0x01, 0x50, 0x00,             /* QPACK_MAX_TABLE_CAPACITY 4096 */
+        0x06, 0x80, 0x01, 0x00, 0x00, /* MAX_FIELD_SECTION_SIZE 65536 */
+        0x07, 0x40, 0x64,             /* QPACK_BLOCKED_STREAMS 100 */
+        0x33, 0x01,                   /* H3_DATAGRAM */
+    };
+    assert_int_equal(h3_settings_export(&s, out, sizeof(out)), sizeof(want));
+    assert_memory_equal(out, want, sizeof(want));
+    assert_int_equal(h3_settings_export(&s, out, sizeof(want) - 1),
+                     H3_ERR_NOBUF);
+    assert_int_equal(h3_settings_export(NULL, out, sizeof(out)),
+                     H3_ERR_INVALID_ARGUMENT);
+    s.qpack_blocked_streams = UINT64_C(1) << 62;
+    assert_int_equal(h3_settings_export(&s, out, sizeof(out)),
+                     H3_ERR_INVALID_ARGUMENT);
+    /* Every setting at its largest still fits the documented maximum. */
+    s = (h3_settings){UINT64_C(1) << 61, (UINT64_C(1) << 62) - 2,
+                      (UINT64_C(1) << 62) - 1, true, true};
+    int n = h3_settings_export(&s, out, sizeof(out));
+    assert_true(n > 0 && n <= H3_SETTINGS_EXPORT_MAX);
+    h3_settings back;
+    assert_int_equal(h3_settings_import(&back, out, (size_t)n), 0);
+    assert_memory_equal(&back, &s, sizeof(s));
+}
+
+static void test_h3_settings_import_table(void **state) {
+    (void)state;
+    static const struct {
+        int line;
+        const char *bytes;
+        size_t len;
+        int rc;
+        uint64_t field_section;
+    } cases[] = {
+        {__LINE__, "\x01", 1, 0, H3_SETTING_UNLIMITED},
+        {__LINE__, "\x01\x06\x44\x00", 4, 0, 1024},
+        /* an identifier a newer version may add: skipped */
+        {__LINE__, "\x01\x21\x05\x06\x44\x00", 6, 0, 1024},
+        {__LINE__, "", 0, H3_ERR_INVALID_ARGUMENT, H3_SETTING_UNLIMITED},
+        {__LINE__, "\x02\x06\x44\x00", 4, H3_ERR_INVALID_ARGUMENT,
+         H3_SETTING_UNLIMITED}, /* unknown format */
+        {__LINE__, "\x01\x06", 2, H3_ERR_INVALID_ARGUMENT,
+         H3_SETTING_UNLIMITED}, /* truncated */
+        {__LINE__, "\x01\x06\x01\x06\x02", 5, H3_ERR_INVALID_ARGUMENT,
+         H3_SETTING_UNLIMITED}, /* repeated */
+        {__LINE__, "\x01\x06\x44\x00\x33\x02", 6, H3_ERR_INVALID_ARGUMENT,
+         H3_SETTING_UNLIMITED}, /* boolean 2 */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        h3_settings s;
+        int rc = h3_settings_import(&s, (const uint8_t *)cases[i].bytes,
+                                    cases[i].len);
+        if (rc != cases[i].rc ||
+            s.max_field_section_size != cases[i].field_section)
+            fail_msg("case at line %d: rc %d", cases[i].line, rc);
+    }
+    assert_int_equal(h3_settings_import(NULL, (const uint8_t *)"\x01", 1),
+                     H3_ERR_INVALID_ARGUMENT);
+}
+
+static void test_h3_settings_compatible_table(void **state) {
+    (void)state;
+    const h3_settings r = {4096, 2048, 100, true, true};
+    static const struct {
+        int line;
+        h3_settings current;
+        bool ok;
+    } cases[] = {
+        {__LINE__, {4096, 2048, 100, true, true}, true},
+        {__LINE__, {8192, H3_SETTING_UNLIMITED, 200, true, true}, true},
+        {__LINE__, {4095, 2048, 100, true, true}, false},
+        {__LINE__, {4096, 2047, 100, true, true}, false},
+        {__LINE__, {4096, 2048, 99, true, true}, false},
+        {__LINE__, {4096, 2048, 100, false, true}, false},
+        {__LINE__, {4096, 2048, 100, true, false}, false},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        if (h3_settings_compatible(&r, &cases[i].current) != cases[i].ok)
+            fail_msg("case at line %d", cases[i].line);
+    /* Nothing remembered means the defaults: a client complying with them
+     * may send any field section size, so a server limit is not
+     * compatible (a server then must not accept 0-RTT). */
+    h3_settings d, limited = {0, 1024, 0, false, false};
+    h3_settings_default(&d);
+    assert_false(h3_settings_compatible(&d, &limited));
+    limited.max_field_section_size = H3_SETTING_UNLIMITED;
+    assert_true(h3_settings_compatible(&d, &limited));
+}
+
+static void test_h3_field_section_size_rfc_rule(void **state) {
+    (void)state;
+    const h3_header h[] = {
+        {(const uint8_t *)":path", 5, (const uint8_t *)"/", 1},
+        {(const uint8_t *)"x", 1, (const uint8_t *)"", 0},
+    };
+    assert_int_equal(h3_field_section_size(h, 0), 0);
+    assert_int_equal(h3_field_section_size(h, 2), (5 + 1 + 32) + (1 + 32));
+    const h3_header huge[] = {
+        {(const uint8_t *)"a", SIZE_MAX - 10, (const uint8_t *)"b", 20},
+    };
+    assert_true(h3_field_section_size(huge, 1) == UINT64_MAX);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_h3_settings_export_exact_bytes),
+        cmocka_unit_test(test_h3_settings_import_table),
+        cmocka_unit_test(test_h3_settings_compatible_table),
+        cmocka_unit_test(test_h3_field_section_size_rfc_rule),
         cmocka_unit_test(test_h3_settings_default_rfc_values),
         cmocka_unit_test(test_h3_settings_decode_table),
         cmocka_unit_test(test_h3_settings_write_frame_exact_bytes),

@@ -312,6 +312,7 @@ static void record(h3_recorder *r, const h3_event *ev) {
         e->stream_id = ev->u.headers_received.stream_id;
         e->push_id = ev->u.headers_received.push_id;
         e->stream_ended = ev->u.headers_received.stream_ended;
+        e->too_large = ev->u.headers_received.too_large;
         e->count = ev->u.headers_received.count;
         e->text =
             headers_text(ev->u.headers_received.headers, e->count, &e->len);

@@ -100,6 +100,7 @@ typedef struct rec_event {
     h3_event_type type;
     uint64_t stream_id, push_id, id, error_code;
     bool stream_ended, local;
+    bool too_large; /* HeadersReceived.too_large */
     /* HeadersReceived / PushPromiseReceived: "name: value\n" lines; data
      * and datagram events: the bytes. NUL-terminated copy. */
     char *text;

@@ -64,8 +64,10 @@ extern "C" {
 #define H3_ERR_VERSION_FALLBACK (-335)       /* H3_VERSION_FALLBACK */
 #define H3_ERR_DATAGRAM (-336)               /* H3_DATAGRAM_ERROR (RFC 9297) */
 /* A HEADERS or PUSH_PROMISE frame larger than this endpoint accepts
- * (RFC 9114 §4.2.2). Maps to H3_EXCESSIVE_LOAD; the connection may instead
- * answer a request with status 431 and reset only that stream. */
+ * (RFC 9114 §4.2.2). Maps to H3_EXCESSIVE_LOAD; the connection resets only
+ * that stream. (A request section over SETTINGS_MAX_FIELD_SECTION_SIZE but
+ * within h3_config.max_oversized_request_section is no error: it arrives
+ * with HeadersReceived.too_large, for a 431 answer.) */
 #define H3_ERR_FIELD_SECTION_TOO_LARGE (-337)
 /* -338 … -349: reserved for further protocol errors */
 /* -350 … -399: reserved for the connection */
@@ -215,6 +217,7 @@ typedef struct h3_allocator {
 /* Filled by h3_config_init(), then adjusted field by field; h3_conn_new()
  * copies it. */
 typedef struct h3_config {
+    /* The side this endpoint plays; must match the quic_conn's. */
     bool is_client;
     /* The SETTINGS we send (RFC 9114 §7.2.4, RFC 9204 §5). Defaults:
      * table capacity 4096, 100 blocked streams, field sections up to 64 KiB

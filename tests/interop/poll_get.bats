@@ -1,9 +1,9 @@
 #!/usr/bin/env bats
 # tests/interop/poll_get.bats — build/poll_get (tests/tools/poll_get.c: the
 # engine driven by poll() and one UDP socket, only the public headers)
-# fetching from ngtcp2's gtlsserver and quic-go's example server: our
-# HTTP/3 and QPACK against nghttp3's and quic-go's, with certificate
-# verification, bodies compared by sha256.
+# fetching from ngtcp2's gtlsserver, quic-go's example server and `h3cli
+# serve`: our HTTP/3 and QPACK against nghttp3's, quic-go's and our own
+# server, with certificate verification, bodies compared by sha256.
 load helpers
 
 setup_file() { interop_setup_file; }
@@ -69,4 +69,29 @@ teardown() { interop_teardown; }
   ns_client "$BUILD/poll_get" -c "$QUICGO_CA" 127.0.0.1 "$QUICGO_PORT" \
     /1mb.bin > "$DL/1mb.bin" 2> "$DL/1mb.err"
   same_file "$DL/1mb.bin" "$WWW/1mb.bin"
+}
+
+@test "poll_get <- h3cli serve: a page, 1 MB and 20 MB, sha256 equal, access log" {
+  [ -x "$H3CLI" ] || skip "$H3CLI not built: run make"
+  h3serve_start
+  run --separate-stderr ns_client "$BUILD/poll_get" -c "$CA" 127.0.0.1 \
+    "$H3SERVE_PORT" /index.html
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(cat "$WWW/index.html")" ]
+  [ "${stderr_lines[0]}" = "< :status: 200" ]
+  [[ "$stderr" == *"< content-type: text/html"* ]]
+  local f
+  for f in 1mb.bin 20mb.bin; do
+    ns_client "$BUILD/poll_get" -c "$CA" 127.0.0.1 "$H3SERVE_PORT" "/$f" \
+      > "$DL/$f" 2> "$DL/$f.err"
+    same_file "$DL/$f" "$WWW/$f"
+  done
+  run --separate-stderr ns_client "$BUILD/poll_get" -c "$CA" 127.0.0.1 \
+    "$H3SERVE_PORT" /nope
+  [ "$status" -eq 1 ]
+  [ "${stderr_lines[0]}" = "< :status: 404" ]
+  h3serve_stop
+  run h3serve_log_requests
+  [ "$output" = "$(printf '%s\n' "GET /index.html 200 $(stat -c %s "$WWW/index.html")" \
+    'GET /1mb.bin 200 1000000' 'GET /20mb.bin 200 20000000' 'GET /nope 404 14')" ]
 }

@@ -379,6 +379,12 @@ static const struct stream_error_case {
      B("\x01\x1a" GET_FIELDS "\x22te\x04"
        "gzip"),
      false, H3_MESSAGE_ERROR},
+    /* §4.2: a connection-specific field ("connection: close"). */
+    {__LINE__,
+     B("\x01\x24" GET_FIELDS "\x27\x03"
+       "connection\x05"
+       "close"),
+     false, H3_MESSAGE_ERROR},
     /* §4.3.1: :method twice. */
     {__LINE__, B("\x01\x13" GET_FIELDS "\xd1"), false, H3_MESSAGE_ERROR},
     /* §4.1.2: Content-Length 5 (name index 4) with 2 bytes of DATA. */

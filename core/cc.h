@@ -37,6 +37,13 @@ typedef struct quic_cc_ops {
     /* The pacing rate in bytes per second for |smoothed_rtt|, or 0 when
      * the controller has no opinion (then unpaced). */
     uint64_t (*pacing_rate)(const quic_cc *cc, quic_time smoothed_rtt);
+    /* Every packet whose loss caused the last window reduction was
+     * acknowledged after all (reordering, not congestion; RFC 9002 §6.1):
+     * restore the state saved before that reduction, keep a window that
+     * grew since if larger, and end the recovery period. Recovery calls it
+     * only for a reduction caused by on_packets_lost, at most once each;
+     * after persistent congestion it is a no-op. */
+    void (*on_spurious_congestion)(quic_cc *cc, quic_time now);
 } quic_cc_ops;
 
 /* Every controller's state starts with this, so a quic_cc * points at it. */
@@ -59,6 +66,9 @@ typedef struct quic_cc_reno {
                                  congestion avoidance (RFC 3465 §2.1) */
     quic_time recovery_start; /* valid when |in_recovery_epoch| */
     bool in_recovery_epoch;
+    /* Before the last reduction, for on_spurious_congestion. */
+    uint64_t undo_cwnd, undo_ssthresh;
+    bool undo_valid;
 } quic_cc_reno;
 
 /* Starts NewReno in slow start with the initial window for
@@ -100,6 +110,17 @@ typedef enum quic_cubic_phase {
 /* CUBIC's state. Windows are in bytes (the RFC's segments × mds); the
  * cubic curve is evaluated in doubles, which is deterministic on one
  * platform. Fields are read-only outside cc_cubic.c (tests inspect them). */
+/* What CUBIC restores when a reduction was spurious (RFC 9438 §4.9:
+ * cwnd, ssthresh, W_max, K, the epoch start, W_est, and cwnd_prior; the
+ * phase and HyStart++ state too, as a reduction in slow start ends it). */
+typedef struct quic_cubic_saved {
+    uint64_t cwnd, ssthresh;
+    double w_max, cwnd_prior, w_est, k, growth_carry;
+    quic_time epoch_start;
+    int phase; /* quic_cubic_phase */
+    bool hystart;
+} quic_cubic_saved;
+
 typedef struct quic_cc_cubic {
     quic_cc base;
     size_t max_datagram_size;
@@ -127,7 +148,9 @@ typedef struct quic_cc_cubic {
     quic_time last_round_min_rtt, current_round_min_rtt;
     quic_time css_baseline_min_rtt;
     unsigned rtt_sample_count;
-    unsigned css_rounds; /* CSS rounds begun, the partial first included */
+    unsigned css_rounds;   /* CSS rounds begun, the partial first included */
+    quic_cubic_saved undo; /* before the last reduction, if |undo_valid| */
+    bool undo_valid;
 } quic_cc_cubic;
 
 /* Starts CUBIC in slow start with HyStart++ and the RFC 9002 initial window

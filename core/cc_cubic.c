@@ -208,6 +208,10 @@ static void congestion_event(quic_cc_cubic *c, quic_time time_sent,
         return;
     c->recovery_start = now;
     c->in_recovery_epoch = true;
+    c->undo = (quic_cubic_saved){
+        c->cwnd, c->ssthresh,     c->w_max,       c->cwnd_prior, c->w_est,
+        c->k,    c->growth_carry, c->epoch_start, (int)c->phase, c->hystart};
+    c->undo_valid = true;
     double cwnd = (double)c->cwnd;
     if (cwnd < c->w_max)
         c->w_max = cwnd * (1.0 + QUIC_CUBIC_BETA) / 2.0;
@@ -243,6 +247,30 @@ static void cubic_on_persistent_congestion(quic_cc *cc, quic_time now) {
     c->hystart = false;
     c->phase = QUIC_CUBIC_SLOW_START;
     c->epoch_start = QUIC_TIME_NONE;
+    c->undo_valid = false;
+}
+
+/* RFC 9438 §4.9: a spurious congestion event restores the state saved
+ * before it; a window that grew beyond the saved one since is kept. */
+static void cubic_on_spurious_congestion(quic_cc *cc, quic_time now) {
+    (void)now;
+    quic_cc_cubic *c = cubic_of(cc);
+    if (!c->undo_valid)
+        return;
+    const quic_cubic_saved *u = &c->undo;
+    if (u->cwnd > c->cwnd)
+        c->cwnd = u->cwnd;
+    c->ssthresh = u->ssthresh;
+    c->w_max = u->w_max;
+    c->cwnd_prior = u->cwnd_prior;
+    c->w_est = u->w_est;
+    c->k = u->k;
+    c->growth_carry = u->growth_carry;
+    c->epoch_start = u->epoch_start;
+    c->phase = (quic_cubic_phase)u->phase;
+    c->hystart = u->hystart;
+    c->in_recovery_epoch = false;
+    c->undo_valid = false;
 }
 
 static void cubic_on_ecn_ce(quic_cc *cc, quic_time time_sent, quic_time now) {
@@ -286,6 +314,7 @@ static const quic_cc_ops cubic_ops = {
     cubic_can_send,
     cubic_cwnd,
     cubic_pacing_rate,
+    cubic_on_spurious_congestion,
 };
 
 void quic_cc_cubic_init(quic_cc_cubic *c, size_t max_datagram_size) {

@@ -60,6 +60,9 @@ static void congestion_event(quic_cc_reno *r, quic_time time_sent,
         return;
     r->recovery_start = now;
     r->in_recovery_epoch = true;
+    r->undo_cwnd = r->cwnd;
+    r->undo_ssthresh = r->ssthresh;
+    r->undo_valid = true;
     r->ssthresh = r->cwnd / LOSS_REDUCTION_DIVISOR;
     uint64_t min = quic_cc_minimum_window(r->max_datagram_size);
     r->cwnd = r->ssthresh > min ? r->ssthresh : min;
@@ -78,6 +81,21 @@ static void reno_on_persistent_congestion(quic_cc *cc, quic_time now) {
     r->cwnd = quic_cc_minimum_window(r->max_datagram_size);
     r->in_recovery_epoch = false;
     r->ca_acked = 0;
+    r->undo_valid = false;
+}
+
+/* The reduction was spurious: back to the window and threshold before it
+ * (or the window reached since, if larger), out of the recovery period. */
+static void reno_on_spurious_congestion(quic_cc *cc, quic_time now) {
+    (void)now;
+    quic_cc_reno *r = reno_of(cc);
+    if (!r->undo_valid)
+        return;
+    if (r->undo_cwnd > r->cwnd)
+        r->cwnd = r->undo_cwnd;
+    r->ssthresh = r->undo_ssthresh;
+    r->in_recovery_epoch = false;
+    r->undo_valid = false;
 }
 
 static void reno_on_ecn_ce(quic_cc *cc, quic_time time_sent, quic_time now) {
@@ -117,6 +135,7 @@ static const quic_cc_ops reno_ops = {
     reno_can_send,
     reno_cwnd,
     reno_pacing_rate,
+    reno_on_spurious_congestion,
 };
 
 void quic_cc_reno_init(quic_cc_reno *reno, size_t max_datagram_size) {
@@ -129,4 +148,6 @@ void quic_cc_reno_init(quic_cc_reno *reno, size_t max_datagram_size) {
     reno->ca_acked = 0;
     reno->recovery_start = 0;
     reno->in_recovery_epoch = false;
+    reno->undo_cwnd = reno->undo_ssthresh = 0;
+    reno->undo_valid = false;
 }

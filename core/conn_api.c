@@ -252,6 +252,7 @@ void quic_conn_get_stats(const quic_conn *conn, quic_conn_stats *out) {
     out->cwnd = quic_cc_cwnd(conn->cc);
     out->bytes_in_flight = conn->rec.bytes_in_flight;
     out->packets_lost = conn->rec.packets_lost;
+    out->packets_spuriously_lost = conn->rec.packets_spurious;
     out->version = conn->version;
     out->cipher_suite = conn->cipher_suite;
     out->local_cid = conn->local_cids.slots[0].cid;

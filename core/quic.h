@@ -584,6 +584,9 @@ typedef struct quic_conn_stats {
     uint64_t cwnd, bytes_in_flight;
     uint64_t bytes_sent, bytes_received;
     uint64_t packets_sent, packets_received, packets_lost;
+    /* Of packets_lost, those acknowledged later (reordered, not lost: RFC
+     * 9002 §6.1); each raised the reordering thresholds. */
+    uint64_t packets_spuriously_lost;
     uint32_t version;      /* in use: the negotiated one (RFC 9368) */
     uint16_t cipher_suite; /* TLS id, e.g. 0x1301 */
     quic_cid local_cid, peer_cid;

@@ -78,9 +78,21 @@ static size_t ring_lower_bound(const quic_recovery_space *sp, uint64_t pn) {
     return lo;
 }
 
-/* Drops tombstones from the old end. */
-static void ring_pop_settled(quic_recovery_space *sp) {
-    while (sp->count && ring_at(sp, 0)->state != SENT_OUTSTANDING) {
+/* How long a lost tombstone is kept for a late acknowledgement. */
+static quic_time lost_keep(const quic_recovery *rec) {
+    return 2 * quic_recovery_pto_period(rec);
+}
+
+/* Drops tombstones from the old end: acknowledged ones at once, lost ones
+ * once they are too old to be acknowledged still. */
+static void ring_pop_settled(const quic_recovery *rec, quic_recovery_space *sp,
+                             quic_time now) {
+    quic_time keep = lost_keep(rec);
+    while (sp->count) {
+        const quic_sent_packet *p = ring_at(sp, 0);
+        if (p->state == SENT_OUTSTANDING ||
+            (p->state == SENT_LOST && p->time_sent + keep > now))
+            break;
         sp->head = (sp->head + 1) & (sp->cap - 1);
         sp->count--;
     }
@@ -243,6 +255,8 @@ void quic_recovery_init(quic_recovery *rec, const quic_allocator *alloc,
     }
     rec->max_ack_delay = DEFAULT_MAX_ACK_DELAY;
     rec->timer = QUIC_TIME_NONE;
+    rec->packet_threshold = QUIC_PACKET_THRESHOLD;
+    rec->time_threshold_8 = QUIC_TIME_THRESHOLD_8;
     rec->frames_free = QUIC_FRAME_REC_NONE;
     rec->pending_head = rec->pending_tail = QUIC_FRAME_REC_NONE;
 }
@@ -473,9 +487,27 @@ static void on_packets_lost(quic_recovery *rec, size_t first, const pc_run *run,
         rec->cc->ops->on_packets_lost(rec->cc, bytes, largest_time_sent, now);
     if (run->established) {
         rec->cc->ops->on_persistent_congestion(rec->cc, now);
+        rec->episode_open = false; /* a real collapse: nothing to undo */
         /* §5.2: restart min_rtt from the newest sample. */
         rec->rtt.min_rtt = rec->rtt.latest_rtt;
     }
+}
+
+/* Puts the in-flight packet |p|, about to be declared lost, in the loss
+ * episode, starting a new one when it was sent after the current one
+ * began: exactly when the controller starts a new recovery period (RFC 9002
+ * B.8, InCongestionRecovery on the newest lost packet's send time; the
+ * packets of one pass are in send order). */
+static void count_episode_loss(quic_recovery *rec, quic_sent_packet *p,
+                               quic_time now) {
+    if (!rec->episode_open || p->time_sent > rec->episode_start) {
+        rec->episode++;
+        rec->episode_start = now;
+        rec->episode_open = rec->episode_undoable = true;
+        rec->episode_lost = rec->episode_spurious = 0;
+    }
+    rec->episode_lost++;
+    p->episode = rec->episode;
 }
 
 /* RFC 9002 A.10 DetectAndRemoveLostPackets, then OnPacketsLost. */
@@ -488,7 +520,8 @@ static void detect_lost(quic_recovery *rec, quic_pn_space space,
     quic_time delay = rec->rtt.latest_rtt > rec->rtt.smoothed_rtt
                           ? rec->rtt.latest_rtt
                           : rec->rtt.smoothed_rtt;
-    delay += delay / 8; /* kTimeThreshold = 9/8 */
+    delay = delay / 8 * rec->time_threshold_8 +
+            delay % 8 * rec->time_threshold_8 / 8; /* kTimeThreshold */
     if (delay < QUIC_GRANULARITY)
         delay = QUIC_GRANULARITY;
     pc_run run = {QUIC_PERSISTENT_CONGESTION_THRESHOLD *
@@ -504,7 +537,9 @@ static void detect_lost(quic_recovery *rec, quic_pn_space space,
         if (p->state != SENT_OUTSTANDING)
             continue;
         bool by_time = now >= delay && p->time_sent <= now - delay;
-        if (by_time || sp->largest_acked >= p->pn + QUIC_PACKET_THRESHOLD) {
+        if (by_time || sp->largest_acked >= p->pn + rec->packet_threshold) {
+            if (p->in_flight)
+                count_episode_loss(rec, p, now);
             settle(rec, sp, p, SENT_LOST, &rec->lost[rec->n_lost++]);
             rec->packets_lost++;
             pc_see_lost(&run, &rec->rtt, p);
@@ -515,7 +550,7 @@ static void detect_lost(quic_recovery *rec, quic_pn_space space,
             break;
         }
     }
-    ring_pop_settled(sp);
+    ring_pop_settled(rec, sp, now);
     on_packets_lost(rec, first, &run, now);
 }
 
@@ -524,7 +559,6 @@ static void detect_lost(quic_recovery *rec, quic_pn_space space,
 int quic_recovery_ack_begin(quic_recovery *rec, quic_pn_space space,
                             uint64_t largest_acked, quic_time ack_delay,
                             quic_time now) {
-    (void)now;
     if (rec->ack_open)
         return QUIC_ERR_INVALID_STATE;
     if ((unsigned)space >= QUIC_PN_SPACE_COUNT)
@@ -539,11 +573,48 @@ int quic_recovery_ack_begin(quic_recovery *rec, quic_pn_space space,
     rec->ack_largest = largest_acked;
     rec->ack_next_below = largest_acked + 1;
     rec->ack_delay = ack_delay;
+    rec->ack_now = now;
     if (space == QUIC_PN_SPACE_HANDSHAKE)
         rec->handshake_ack_received = true;
     if (sp->largest_acked == QUIC_PN_NONE || largest_acked > sp->largest_acked)
         sp->largest_acked = largest_acked;
     return 0;
+}
+
+/* A packet declared lost was acknowledged after all (RFC 9002 §6.1):
+ * "Implementations can detect spurious retransmissions and increase the
+ * packet or time reordering threshold to reduce future spurious
+ * retransmissions and loss events." Both thresholds grow to what would
+ * have kept this packet from being declared lost: the packet threshold
+ * past its distance from the largest acknowledged, the time threshold past
+ * the time it took to be acknowledged, in RTTs (as RACK's reordering window
+ * grows, RFC 8985 §6.2). Its frames were retransmitted already; the
+ * tombstone turns into an acknowledged one so it counts once. */
+static void on_spurious_loss(quic_recovery *rec, quic_recovery_space *sp,
+                             quic_sent_packet *p) {
+    p->state = SENT_ACKED;
+    if (!p->in_flight)
+        return;
+    rec->packets_spurious++;
+    uint64_t distance = sp->largest_acked - p->pn + 1;
+    if (distance > rec->packet_threshold)
+        rec->packet_threshold = distance < QUIC_MAX_PACKET_THRESHOLD
+                                    ? distance
+                                    : QUIC_MAX_PACKET_THRESHOLD;
+    quic_time rtt = rec->rtt.latest_rtt > rec->rtt.smoothed_rtt
+                        ? rec->rtt.latest_rtt
+                        : rec->rtt.smoothed_rtt;
+    quic_time took =
+        rec->ack_now > p->time_sent ? rec->ack_now - p->time_sent : 0;
+    if (rtt) {
+        uint64_t eighths = took / rtt * 8 + took % rtt * 8 / rtt + 1;
+        if (eighths > QUIC_MAX_TIME_THRESHOLD_8)
+            eighths = QUIC_MAX_TIME_THRESHOLD_8;
+        if (eighths > rec->time_threshold_8)
+            rec->time_threshold_8 = (unsigned)eighths;
+    }
+    if (rec->episode_open && p->episode == rec->episode)
+        rec->episode_spurious++;
 }
 
 int quic_recovery_ack_range(quic_recovery *rec, uint64_t smallest,
@@ -562,6 +633,8 @@ int quic_recovery_ack_range(quic_recovery *rec, uint64_t smallest,
             break;
         if (p->state == SENT_OUTSTANDING)
             settle(rec, sp, p, SENT_ACKED, &rec->acked[rec->n_acked++]);
+        else if (p->state == SENT_LOST)
+            on_spurious_loss(rec, sp, p);
     }
     return 0;
 }
@@ -593,7 +666,29 @@ static void sample_rtt_and_ecn(quic_recovery *rec, uint64_t ecn_ce,
     if (ecn_ce != UINT64_MAX && ecn_ce > sp->ecn_ce) {
         sp->ecn_ce = ecn_ce;
         rec->cc->ops->on_ecn_ce(rec->cc, largest->time_sent, now);
+        /* The controller's period (new or not) now holds a reduction that
+         * no acknowledgement can prove spurious. */
+        if (!rec->episode_open || largest->time_sent > rec->episode_start) {
+            rec->episode++;
+            rec->episode_start = now;
+            rec->episode_open = true;
+            rec->episode_lost = rec->episode_spurious = 0;
+        }
+        rec->episode_undoable = false;
     }
+}
+
+/* Every in-flight packet the current episode declared lost has been
+ * acknowledged: the window reduction was caused by reordering alone, and the
+ * controller restores what it had before (RFC 9438 §4.9 for CUBIC). The
+ * episode closes, so the next loss starts a new one, as the controller's
+ * next loss starts a new recovery period. */
+static void undo_if_spurious(quic_recovery *rec, quic_time now) {
+    if (!rec->episode_open || !rec->episode_undoable || !rec->episode_lost ||
+        rec->episode_spurious < rec->episode_lost)
+        return;
+    rec->cc->ops->on_spurious_congestion(rec->cc, now);
+    rec->episode_open = false;
 }
 
 int quic_recovery_ack_end(quic_recovery *rec, uint64_t ecn_ce, quic_time now) {
@@ -601,6 +696,7 @@ int quic_recovery_ack_end(quic_recovery *rec, uint64_t ecn_ce, quic_time now) {
         return QUIC_ERR_INVALID_STATE;
     rec->ack_open = false;
     quic_pn_space space = rec->ack_space;
+    undo_if_spurious(rec, now);
     if (rec->n_acked) {
         sample_rtt_and_ecn(rec, ecn_ce, now);
         detect_lost(rec, space, now);
@@ -615,7 +711,7 @@ int quic_recovery_ack_end(quic_recovery *rec, uint64_t ecn_ce, quic_time now) {
          * backoff. */
         if (peer_completed_address_validation(rec))
             rec->pto_count = 0;
-        ring_pop_settled(&rec->spaces[space]);
+        ring_pop_settled(rec, &rec->spaces[space], now);
     }
     set_timer(rec, now);
     return 0;

@@ -12,7 +12,14 @@
 
 /* RFC 9002 Appendix A.2 constants. */
 #define QUIC_PACKET_THRESHOLD 3
+#define QUIC_TIME_THRESHOLD_8 9 /* kTimeThreshold = 9/8, in eighths */
 #define QUIC_GRANULARITY QUIC_MS
+/* Bounds of the reordering thresholds that spurious losses raise (RFC 9002
+ * §6.1.1, §6.1.2): the time threshold stops at 2 RTTs, RACK's cap of one RTT
+ * of reordering window (RFC 8985 §6.2); the packet threshold, which only
+ * ever detects a loss sooner than the time threshold would, at 1024. */
+#define QUIC_MAX_PACKET_THRESHOLD 1024
+#define QUIC_MAX_TIME_THRESHOLD_8 16
 #define QUIC_INITIAL_RTT (333 * QUIC_MS)
 #define QUIC_PERSISTENT_CONGESTION_THRESHOLD 3
 
@@ -79,12 +86,17 @@ typedef struct quic_sent_packet {
     uint8_t space;   /* quic_pn_space */
     bool ack_eliciting;
     bool in_flight;
-    uint8_t state; /* internal */
+    uint8_t state;    /* internal */
+    uint32_t episode; /* internal: the loss episode that declared it lost */
 } quic_sent_packet;
 
 /* The sent packets of one space in packet-number order, including
  * tombstones of packets acknowledged or declared lost until the oldest
- * outstanding one moves past them. Internal. */
+ * outstanding one moves past them. A lost tombstone stays at least two PTO
+ * periods after its packet was sent, so that a late acknowledgement shows
+ * the loss was spurious (RFC 9002 §A.1: "the endpoint can still maintain
+ * state for it for an amount of time to allow for packet reordering").
+ * Internal. */
 typedef struct quic_recovery_space {
     quic_sent_packet *ring;
     size_t cap, head, count; /* cap is a power of two (or 0) */
@@ -123,7 +135,26 @@ typedef struct quic_recovery {
     uint64_t bytes_in_flight;
     unsigned pto_count;
     uint64_t packets_lost; /* statistics */
-    quic_time timer;       /* loss detection deadline, QUIC_TIME_NONE */
+    /* Statistics: in-flight packets declared lost whose acknowledgement
+     * came later (RFC 9002 §6.1: spurious losses). */
+    uint64_t packets_spurious;
+    /* Reordering thresholds (RFC 9002 §6.1.1 kPacketThreshold, §6.1.2
+     * kTimeThreshold in eighths of an RTT): they start at 3 and 9/8 and only
+     * grow, each time a spurious loss shows how far packets were reordered,
+     * up to QUIC_MAX_PACKET_THRESHOLD and QUIC_MAX_TIME_THRESHOLD_8. */
+    uint64_t packet_threshold;
+    unsigned time_threshold_8;
+    /* The loss episode: recovery's mirror of the controller's recovery
+     * period (RFC 9002 B.8: one window reduction per period, which a loss
+     * of a packet sent after it started begins anew). When every in-flight
+     * packet declared lost in it turns out spurious, the controller undoes
+     * the reduction (on_spurious_congestion). |episode| numbers episodes
+     * (0: none yet); an ECN-CE or persistent congestion makes one final. */
+    uint32_t episode;
+    quic_time episode_start;
+    bool episode_open, episode_undoable;
+    size_t episode_lost, episode_spurious;
+    quic_time timer; /* loss detection deadline, QUIC_TIME_NONE */
     bool is_server;
     bool handshake_confirmed;
     bool has_handshake_keys;
@@ -141,7 +172,7 @@ typedef struct quic_recovery {
     bool ack_open;
     quic_pn_space ack_space;
     uint64_t ack_largest, ack_next_below;
-    quic_time ack_delay;
+    quic_time ack_delay, ack_now;
 } quic_recovery;
 
 /* Starts recovery with no packets, RTT from |initial_rtt| (0 = 333 ms),

@@ -381,14 +381,6 @@ rogue_get() { # name mode [rogue_server options...]: runs get against it
   [ "$stderr" = "h3cli: (35) TLS handshake with 127.0.0.1 failed: TLS alert 120 (no_application_protocol) from the peer" ]
 }
 
-@test "exit 55: the request's header fields exceed the server's limit" {
-  # The server's SETTINGS (max_field_section_size 50) arrive in 0.5-RTT,
-  # before the first request is written.
-  rogue_get tiny tiny-headers
-  [ "$status" -eq 55 ]
-  [[ "$stderr" =~ ^h3cli:\ \(55\)\ Failed\ sending\ HTTP\ request:\ [0-9]+\ bytes\ of\ header\ fields,\ the\ server\ accepts\ 50$ ]]
-}
-
 @test "exit 56: the server resets the request stream" {
   rogue_get reset reset
   [ "$status" -eq 56 ]

@@ -488,3 +488,31 @@ EOF
   stop_server load
   [ "$result" = "retry" ]
 }
+
+@test "no --listen: 127.0.0.1:4433 and [::1]:4433 (in a private network namespace)" {
+  [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null ||
+    skip "needs root and unshare for a namespace of its own (port 4433 is fixed)"
+  local out=$BATS_TEST_TMPDIR/default.out
+  # The namespace has only lo; the server runs there under a bounded
+  # timeout and is stopped by its PID before the shell leaves.
+  run unshare -n sh -c '
+    ip link set lo up || exit 3
+    timeout 20 "$0" serve "$1" >"$2" 2>&1 &
+    pid=$!
+    for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+      [ -s "$2" ] && break
+      sleep 0.1
+    done
+    "$0" get -k -sS https://127.0.0.1:4433/hello.txt
+    "$0" get -k -sS "https://[::1]:4433/hello.txt"
+    "$0" get -k -sS https://localhost:4433/hello.txt
+    kill -TERM $pid
+    wait $pid
+    echo "serve exit $?"' "$H3CLI" "$SITE" "$out" 3>&-
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf 'hello world\nhello world\nhello world\nserve exit 0')" ]
+  [ "$(sed -n 1p "$out")" = "listening on https://127.0.0.1:4433/ (127.0.0.1:4433, [::1]:4433)" ]
+  # The first two requests came over IPv4 and IPv6 (localhost may be either).
+  [ "$(sed -n 's/^[^ ]* \([^ ]*\) "GET \/hello.txt" 200 .*/\1/p' "$out" | sed 's/:[0-9]*$//' | head -n 2 | tr '\n' ' ')" = "127.0.0.1 [::1] " ]
+  [ "$(grep -c '"GET /hello.txt" 200 ' "$out")" -eq 3 ]
+}

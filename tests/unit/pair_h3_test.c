@@ -1,9 +1,9 @@
 /* tests/unit/pair_h3_test.c — HTTP/3 over the real QUIC connection, client
  * and server in memory (pair.h): GET and POST bodies up to 16 MB compared
  * byte for byte, 100 concurrent requests (also over a lossy, reordering
- * link), trailers, server push, GOAWAY with requests in flight and HTTP/3
- * datagrams. The server side is a small application written against
- * h3.h. */
+ * link), trailers, server push (its limit: NoAvailablePushID; CANCEL_PUSH),
+ * GOAWAY with requests in flight and HTTP/3 datagrams. The server side is a
+ * small application written against h3.h. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -34,10 +34,14 @@ typedef struct h3pair {
     h3_recorder crec, srec;
     req reqs[MAX_REQ];
     size_t n_reqs;
-    bool push;         /* the server pushes /pushed.css with each response */
-    bool trailers;     /* the server ends responses with trailers */
-    size_t responded;  /* requests the server answered */
-    uint64_t released; /* bytes handed back by send_data_ref */
+    bool push;          /* the server pushes /pushed.css with each response */
+    bool push_may_fail; /* ...when it can: the result goes to push_rc */
+    bool promise_only;  /* ...promising it without sending the response */
+    int64_t push_rc[MAX_REQ]; /* per answered request */
+    uint64_t cancel_push_id;  /* the client cancels this push when promised */
+    bool trailers;            /* the server ends responses with trailers */
+    size_t responded;         /* requests the server answered */
+    uint64_t released;        /* bytes handed back by send_data_ref */
 } h3pair;
 
 /* ---- Deterministic bodies ------------------------------------------------ */
@@ -89,6 +93,9 @@ static void push_style(h3pair *hp, uint64_t id) {
     h3_header h[8];
     size_t n = h3_test_headers(h, 8, promised);
     int64_t ps = h3_conn_send_push_promise(hp->server, id, h, n);
+    hp->push_rc[hp->responded] = ps;
+    if (hp->push_may_fail && (ps < 0 || hp->promise_only))
+        return;
     assert_true(ps >= 0);
     static const char *const resp[] = {":status", "200", "content-type",
                                        "text/css", NULL};
@@ -170,6 +177,10 @@ static void on_quic_event(pair *p, bool is_client, const quic_event *ev,
     h3_recorder_drain(rec, *h3);
     if (!is_client)
         serve(hp, first);
+    for (size_t i = first; is_client && i < rec->n; i++)
+        if (rec->ev[i].type == H3_EVENT_PUSH_PROMISE_RECEIVED &&
+            rec->ev[i].push_id == hp->cancel_push_id)
+            assert_int_equal(h3_conn_cancel_push(*h3, hp->cancel_push_id), 0);
 }
 
 static void h3pair_init(h3pair *hp, uint64_t seed, const netsim_config *link) {
@@ -179,6 +190,7 @@ static void h3pair_init(h3pair *hp, uint64_t seed, const netsim_config *link) {
     hp->p.server.cfg.max_data_window = 64u << 20;
     hp->p.on_event = on_quic_event;
     hp->p.arg = hp;
+    hp->cancel_push_id = H3_PUSH_ID_NONE;
     h3_config_init(&hp->ccfg, true);
     hp->ccfg.allocator = &h3_test_allocator;
     h3_config_init(&hp->scfg, false);
@@ -392,6 +404,63 @@ static void test_pair_h3_trailers_and_push(void **state) {
     h3pair_cleanup(&hp);
 }
 
+/* The client's MAX_PUSH_ID bounds the pushes (the seed's
+ * NoAvailablePushIDError), raising it allows one more, and a promised push
+ * the client cancels (CANCEL_PUSH) reaches the server, whose push stream
+ * then refuses the pushed response. */
+static void test_pair_h3_push_limit_and_cancel_push(void **state) {
+    (void)state;
+    h3pair hp;
+    h3pair_init(&hp, 33, &clean);
+    hp.ccfg.max_pushes = 1;
+    hp.push = hp.push_may_fail = true;
+    h3pair_start(&hp);
+    client_request(&hp, "GET", "/size/10", NULL, 0);
+    run_until_responses(&hp, 5 * QUIC_S);
+    client_request(&hp, "GET", "/size/20", NULL, 0);
+    run_until_responses(&hp, 5 * QUIC_S);
+    assert_true(hp.push_rc[0] >= 0);
+    assert_int_equal(hp.push_rc[1], H3_ERR_NO_AVAILABLE_PUSH_ID);
+    assert_int_equal(
+        h3_recorder_count(&hp.crec, H3_EVENT_PUSH_PROMISE_RECEIVED), 1);
+    assert_int_equal(
+        h3_recorder_find(&hp.crec, H3_EVENT_PUSH_PROMISE_RECEIVED, 0)->push_id,
+        0);
+    /* One more push allowed; the client cancels it when promised. */
+    assert_int_equal(h3_conn_set_max_push_id(hp.client, 1), 0);
+    hp.cancel_push_id = 1;
+    hp.promise_only = true;
+    pair_run(&hp.p, pair_both_terminated, NULL, 100 * QUIC_MS);
+    client_request(&hp, "GET", "/size/30", NULL, 0);
+    run_until_responses(&hp, 5 * QUIC_S);
+    int64_t ps = hp.push_rc[2];
+    assert_true(ps >= 0);
+    assert_int_equal(
+        h3_recorder_count(&hp.crec, H3_EVENT_PUSH_PROMISE_RECEIVED), 2);
+    pair_run(&hp.p, pair_both_terminated, NULL, 100 * QUIC_MS);
+    const rec_event *c =
+        h3_recorder_find(&hp.srec, H3_EVENT_PUSH_CANCELLED, UINT64_MAX);
+    assert_non_null(c);
+    assert_int_equal(c->push_id, 1);
+    static const char *const resp[] = {":status", "200", NULL};
+    h3_header h[2];
+    size_t n = h3_test_headers(h, 2, resp);
+    assert_int_equal(h3_conn_send_headers(hp.server, (uint64_t)ps, h, n, true),
+                     H3_ERR_INVALID_STATE);
+    /* Push 0's response arrived with its push ID; nothing of push 1. */
+    size_t pushed0 = 0;
+    for (size_t k = 0; k < hp.crec.n; k++) {
+        const rec_event *e = &hp.crec.ev[k];
+        if (e->type == H3_EVENT_DATA_RECEIVED && e->push_id == 0)
+            pushed0++;
+        assert_true(e->type == H3_EVENT_PUSH_PROMISE_RECEIVED ||
+                    e->push_id != 1);
+    }
+    assert_true(pushed0 >= 1);
+    assert_false(hp.p.client.terminated);
+    h3pair_cleanup(&hp);
+}
+
 static void test_pair_h3_goaway_with_requests_in_flight(void **state) {
     (void)state;
     h3pair hp;
@@ -461,6 +530,7 @@ int main(void) {
         cmocka_unit_test(test_pair_h3_100_concurrent_requests),
         cmocka_unit_test(test_pair_h3_100_requests_lossy_link),
         cmocka_unit_test(test_pair_h3_trailers_and_push),
+        cmocka_unit_test(test_pair_h3_push_limit_and_cancel_push),
         cmocka_unit_test(test_pair_h3_goaway_with_requests_in_flight),
         cmocka_unit_test(test_pair_h3_datagrams),
     };

@@ -171,9 +171,6 @@ static void keep_settings(get_conn *c) {
 static void make_h3(get_conn *c) {
     h3_config cfg;
     h3_config_init(&cfg, true);
-    /* Like curl, let the server answer (431) a header section over its
-     * SETTINGS_MAX_FIELD_SECTION_SIZE rather than failing here. */
-    cfg.send_oversized_sections = true;
     h3_settings remembered;
     get_blob *saved = &c->g->settings;
     if (c->early && saved->data &&

@@ -381,6 +381,21 @@ rogue_get() { # name mode [rogue_server options...]: runs get against it
   [ "$stderr" = "h3cli: (35) TLS handshake with 127.0.0.1 failed: TLS alert 120 (no_application_protocol) from the peer" ]
 }
 
+@test "exit 55: a -H field the HTTP/3 layer refuses to send (RFC 9114 §4.2)" {
+  # A space in a field name, and a value ending in a space, are not valid
+  # field lines: the request never leaves.
+  local before
+  before=$(grep -c '"GET /hello.txt"' "$BATS_FILE_TMPDIR/main.out" || true)
+  for h in 'x y: z' 'x-a: b '; do
+    run --separate-stderr "$H3CLI" get -k -H "$h" "$(U /hello.txt)"
+    [ "$status" -eq 55 ] || { echo "[$h]: $status"; false; }
+    [ "$output" = "" ]
+    [ "$stderr" = "h3cli: (55) Failed sending HTTP request: invalid argument" ]
+  done
+  # Neither request reached the server's access log.
+  [ "$(grep -c '"GET /hello.txt"' "$BATS_FILE_TMPDIR/main.out" || true)" -eq "$before" ]
+}
+
 @test "exit 56: the server resets the request stream" {
   rogue_get reset reset
   [ "$status" -eq 56 ]

@@ -801,8 +801,12 @@ void quic_qlog_version_information(quic_qlog *q, quic_time now,
         return;
     put_versions(q, "server_versions", server, n_server);
     put_versions(q, "client_versions", client, n_client);
-    if (chosen)
-        put_versions(q, "chosen_version", &chosen, 1);
+    if (chosen) { /* QuicVersion: one hexstring, not a list */
+        uint8_t be[4] = {(uint8_t)(chosen >> 24), (uint8_t)(chosen >> 16),
+                         (uint8_t)(chosen >> 8), (uint8_t)chosen};
+        member(q, "chosen_version");
+        put_hex(q, be, 4);
+    }
     event_end(q);
 }
 

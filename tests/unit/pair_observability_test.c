@@ -1,9 +1,10 @@
 /* tests/unit/pair_observability_test.c — what a connection reports through
  * the config's sinks during a real exchange: the qlog of a transfer over a
  * lossy link with key updates parses record by record as strict JSON-SEQ
- * and holds the packet, frame, recovery, loss, key, state, parameter and
- * close events; the key log gives both sides the same NSS lines; CUBIC is
- * the default controller and NewReno can be chosen. Seeded (PAIR_SEED). */
+ * and holds the packet, frame, recovery, loss, key, state, parameter,
+ * connection start, version, ALPN and close events; the key log gives both
+ * sides the same NSS lines; CUBIC is the default controller and NewReno can be
+ * chosen. Seeded (PAIR_SEED). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -66,8 +67,12 @@ typedef struct trace_summary {
     size_t sent, received, stream_frames, ack_frames, metrics, lost;
     size_t local_key_updates, remote_key_updates, tls_keys;
     size_t params_local, params_remote, closed_local, closed_remote;
+    size_t started, versions, alpns;
     bool confirmed, closing_or_draining;
     bool header;
+    char remote_port[8];    /* connection_started: the peer's port */
+    char chosen_version[9]; /* the last version_information's choice */
+    char chosen_alpn[16];   /* alpn_information's string_value */
 } trace_summary;
 
 static bool is(const char *a, const char *b) {
@@ -115,6 +120,20 @@ static void count_event(const jparser *j, int root, trace_summary *t) {
         const char *st = jstr(j, root, "data.new");
         t->confirmed |= is(st, "handshake_confirmed");
         t->closing_or_draining |= is(st, "closing") || is(st, "draining");
+    } else if (is(name, "quic:connection_started")) {
+        t->started++;
+        snprintf(t->remote_port, sizeof(t->remote_port), "%s",
+                 jstr(j, root, "data.remote.port_v4"));
+        assert_string_equal(jstr(j, root, "data.remote.ip_v4"), "127.0.0.1");
+    } else if (is(name, "quic:version_information")) {
+        t->versions++;
+        const char *v = opt_str(j, root, "data.chosen_version");
+        if (v)
+            snprintf(t->chosen_version, sizeof(t->chosen_version), "%s", v);
+    } else if (is(name, "quic:alpn_information")) {
+        t->alpns++;
+        snprintf(t->chosen_alpn, sizeof(t->chosen_alpn), "%s",
+                 jstr(j, root, "data.chosen_alpn.string_value"));
     } else if (is(name, "quic:connection_closed")) {
         bool local = is(jstr(j, root, "data.initiator"), "local");
         *(local ? &t->closed_local : &t->closed_remote) += 1;
@@ -197,7 +216,15 @@ static void test_pair_qlog_transfer_events(void **state) {
         assert_true(t->closing_or_draining);
         /* Handshake and 1-RTT keys, each direction. */
         assert_true(t->tls_keys >= 4);
+        /* Who the peer is, which version and protocol were agreed. */
+        assert_int_equal(t->started, 1);
+        assert_true(t->versions >= 1);
+        assert_string_equal(t->chosen_version, "00000001");
+        assert_int_equal(t->alpns, 1);
+        assert_string_equal(t->chosen_alpn, "h3");
     }
+    assert_string_equal(c.remote_port, "4433");
+    assert_string_equal(s.remote_port, "50000");
     /* The client's data packets are acknowledged all the time. */
     assert_true(c.metrics > 10);
     /* 5% loss both ways over hundreds of packets loses some. */

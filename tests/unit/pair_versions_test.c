@@ -126,9 +126,9 @@ static bool qlog_chose(const text_sink *s, const char *hex) {
     if (!last)
         return false;
     const char *end = strchr(last, '\n');
-    const char *chosen = strstr(last, "\"chosen_version\":[\"");
+    const char *chosen = strstr(last, "\"chosen_version\":\"");
     return chosen && end && chosen < end &&
-           strncmp(chosen + strlen("\"chosen_version\":[\""), hex, 8) == 0;
+           strncmp(chosen + strlen("\"chosen_version\":\""), hex, 8) == 0;
 }
 
 /* How many Initial packets a trace says were received. */

@@ -394,6 +394,10 @@ void quic_conn_version_info_fill(quic_conn *conn);
  * transport parameters with the final Chosen Version. Errors:
  * QUIC_ERR_NOMEM, QUIC_ERR_CRYPTO. */
 int quic_conn_server_choose_version(quic_conn *conn);
+/* Server: our version_information names conn->version again, and TLS
+ * gets the transport parameters (before it answers the ClientHello).
+ * Errors: QUIC_ERR_NOMEM, QUIC_ERR_CRYPTO. */
+int quic_conn_version_refresh_params(quic_conn *conn);
 /* The peer's version_information against what we know (RFC 9368 §4).
  * Errors: QUIC_ERR_VERSION_NEGOTIATION. */
 int quic_conn_check_peer_version_info(const quic_conn *conn,

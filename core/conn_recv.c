@@ -252,7 +252,8 @@ static int adopt_version(quic_conn *conn, const quic_packet_header *h) {
     for (size_t i = 0; i < conn->cfg.version_count; i++) {
         if (conn->cfg.versions[i] == h->version) {
             conn->version = conn->original_version = h->version;
-            return quic_conn_install_initial_keys(conn, &conn->initial_dcid);
+            int rc = quic_conn_install_initial_keys(conn, &conn->initial_dcid);
+            return rc < 0 ? rc : quic_conn_version_refresh_params(conn);
         }
     }
     return 0;

@@ -96,11 +96,15 @@ int quic_conn_server_choose_version(quic_conn *conn) {
         return rc;
     qlog_versions(conn, has_vi ? tp.version_info.available : NULL,
                   has_vi ? tp.version_info.available_count : 0);
-    /* Our Chosen Version is the negotiated one (§3), also when the client's
+    return quic_conn_version_refresh_params(conn);
+}
+
+int quic_conn_version_refresh_params(quic_conn *conn) {
+    /* Our Chosen Version is the one in use (§3), also when the client's
      * Initial picked another version of our list than our first. */
     quic_conn_version_info_fill(conn);
     uint8_t buf[TPARAMS_MAX];
-    rc = quic_tparams_encode(buf, buf + sizeof(buf), &conn->local_tp, NULL);
+    int rc = quic_tparams_encode(buf, buf + sizeof(buf), &conn->local_tp, NULL);
     if (rc < 0)
         return rc == QUIC_ERR_NOMEM ? rc : QUIC_ERR_CRYPTO;
     return quic_tls_set_transport_params(conn->tls, buf, (size_t)rc);
@@ -148,7 +152,8 @@ int quic_conn_check_peer_version_info(const quic_conn *conn,
 bool quic_conn_client_may_follow(const quic_conn *conn, uint32_t version) {
     /* RFC 9369 §4: the first long header of another version tells the
      * negotiated version; the server's first CRYPTO data (which gives us
-     * Handshake keys) settles it. After a Retry the version stays. */
+     * Handshake keys) settles it. A Retry comes in the original version
+     * and the switch may follow it. */
     return conn->is_client && version != conn->version &&
            conn->version == conn->original_version &&
            conn->rx_keys[QUIC_LEVEL_HANDSHAKE] == NULL &&

@@ -396,6 +396,14 @@ rogue_get() { # name mode [rogue_server options...]: runs get against it
   [ "$(grep -c '"GET /hello.txt"' "$BATS_FILE_TMPDIR/main.out" || true)" -eq "$before" ]
 }
 
+@test "exit 55: the request's header fields exceed the server's limit" {
+  # The server's SETTINGS (max_field_section_size 50) arrive in 0.5-RTT,
+  # before the first request is written.
+  rogue_get tiny tiny-headers
+  [ "$status" -eq 55 ]
+  [[ "$stderr" =~ ^h3cli:\ \(55\)\ Failed\ sending\ HTTP\ request:\ [0-9]+\ bytes\ of\ header\ fields,\ the\ server\ accepts\ 50$ ]]
+}
+
 @test "exit 56: the server resets the request stream" {
   rogue_get reset reset
   [ "$status" -eq 56 ]

@@ -1,9 +1,9 @@
 /* tests/tools/rogue_server.c — a QUIC server on a loopback UDP port that
  * completes real handshakes (our engine, wolfSSL) and then misbehaves in
  * one chosen way, so the CLI tests can provoke `h3cli get`'s exit codes for
- * peer failures (8, 35, 56, 95, 96) through their real code paths. It speaks
- * just enough HTTP/3 by hand (a control stream with an empty SETTINGS, raw
- * HEADERS/DATA frames) to misbehave on purpose; it is not a server to copy.
+ * peer failures (8, 35, 55, 56, 95, 96) through their real code paths. It
+ * speaks just enough HTTP/3 by hand (a control stream with an empty SETTINGS,
+ * raw HEADERS/DATA frames) to misbehave on purpose; it is not a server to copy.
  *
  * usage: rogue_server -m MODE [-a ALPN] [-t SECONDS] CERT KEY
  * MODE, applied to each request (a client bidirectional stream with FIN):
@@ -14,6 +14,9 @@
  *   quic-close   CONNECTION_CLOSE (transport) with PROTOCOL_VIOLATION
  *   quiet-close  CONNECTION_CLOSE (application) with H3_NO_ERROR, no answer
  *   reset        RESET_STREAM on the request stream, H3_REQUEST_REJECTED
+ *   tiny-headers SETTINGS_MAX_FIELD_SECTION_SIZE 50, sent in 0.5-RTT
+ *                packets (as soon as the client's transport parameters are
+ *                in) so the client knows it before its first request
  *   handshake    only the handshake (use with -a to offer another ALPN,
  *                which makes TLS refuse the client's h3)
  * -a sets the one ALPN the server accepts (default h3); -t bounds the
@@ -45,12 +48,13 @@ typedef enum rogue_mode {
     MODE_QUIC_CLOSE,
     MODE_QUIET_CLOSE,
     MODE_RESET,
+    MODE_TINY_HEADERS,
     MODE_HANDSHAKE,
 } rogue_mode;
 
 static const char *const mode_names[] = {
-    "bad-status", "no-response", "data-first", "h3-close",
-    "quic-close", "quiet-close", "reset",      "handshake",
+    "bad-status",  "no-response", "data-first",   "h3-close",  "quic-close",
+    "quiet-close", "reset",       "tiny-headers", "handshake",
 };
 
 typedef struct rogue {
@@ -60,6 +64,7 @@ typedef struct rogue {
     const char *alpn;
     quic_conn *conn;
     quic_addr peer;
+    bool control_open; /* our control stream is open on |conn| */
 } rogue;
 
 static quic_time now_ns(void) {
@@ -84,14 +89,20 @@ static void flush(rogue *r) {
     }
 }
 
-/* The server's control stream (RFC 9114 §6.2.1): type 0x00, then an empty
- * SETTINGS frame (type 0x04, length 0). */
+/* The server's control stream (RFC 9114 §6.2.1): type 0x00, then a
+ * SETTINGS frame (type 0x04): empty, or in tiny-headers mode one setting,
+ * SETTINGS_MAX_FIELD_SECTION_SIZE (0x06) = 50 (§7.2.4.1). */
 static void open_control_stream(rogue *r) {
-    static const uint8_t control[] = {0x00, 0x04, 0x00};
+    static const uint8_t plain[] = {0x00, 0x04, 0x00};
+    static const uint8_t tiny[] = {0x00, 0x04, 0x02, 0x06, 50};
+    bool t = r->mode == MODE_TINY_HEADERS;
+    if (r->control_open)
+        return;
     int64_t id = quic_conn_get_next_available_stream_id(r->conn, true);
-    if (id >= 0)
-        quic_conn_send_stream_data(r->conn, (uint64_t)id, control,
-                                   sizeof(control), false);
+    if (id >= 0 && quic_conn_send_stream_data(
+                       r->conn, (uint64_t)id, t ? tiny : plain,
+                       t ? sizeof(tiny) : sizeof(plain), false) == 0)
+        r->control_open = true;
 }
 
 /* Misbehaves on request stream |sid| as the mode says. */
@@ -131,6 +142,7 @@ static void answer(rogue *r, uint64_t sid) {
     case MODE_RESET:
         quic_conn_reset_stream(r->conn, sid, 0x010b /* H3_REQUEST_REJECTED */);
         break;
+    case MODE_TINY_HEADERS: /* the client should not have sent it */
     case MODE_HANDSHAKE: break;
     }
 }
@@ -183,6 +195,7 @@ static void accept_initial(rogue *r, const quic_header_info *h,
         return;
     }
     r->peer = *peer;
+    r->control_open = false;
 }
 
 static void receive_all(rogue *r) {
@@ -211,6 +224,10 @@ static void receive_all(rogue *r) {
         }
         quic_conn_receive_datagram(r->conn, buf, (size_t)n, &peer, 0, now_ns());
         drain_events(r);
+        /* 0.5-RTT (RFC 9000 §7): once the client's transport parameters
+         * are known, stream data may go before the handshake completes. */
+        if (r->mode == MODE_TINY_HEADERS)
+            open_control_stream(r);
     }
 }
 

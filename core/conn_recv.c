@@ -44,10 +44,22 @@ static int on_version_negotiation(quic_conn *conn,
         !cid_is(&conn->original_dcid, h->scid, h->scid_len) ||
         vn_lists(h, conn->version))
         return 0;
-    for (size_t i = 0; i < conn->cfg.version_count; i++) {
-        if (!vn_lists(h, conn->cfg.versions[i]))
-            continue;
-        int rc = quic_conn_restart_after_vn(conn, conn->cfg.versions[i]);
+    /* qlog version_information: the server's list (the first few), ours,
+     * and the version of the next attempt (none: no overlap). */
+    uint32_t listed[8];
+    size_t n_listed = quic_version_negotiation_count(h);
+    if (n_listed > sizeof(listed) / sizeof(listed[0]))
+        n_listed = sizeof(listed) / sizeof(listed[0]);
+    for (size_t i = 0; i < n_listed; i++)
+        listed[i] = quic_version_negotiation_at(h, i);
+    uint32_t next = 0;
+    for (size_t i = 0; i < conn->cfg.version_count && !next; i++)
+        if (vn_lists(h, conn->cfg.versions[i]))
+            next = conn->cfg.versions[i];
+    quic_conn_qlog_versions(conn, listed, n_listed, conn->cfg.versions,
+                            conn->cfg.version_count, next);
+    if (next) {
+        int rc = quic_conn_restart_after_vn(conn, next);
         if (rc == QUIC_ERR_NOMEM)
             return rc;
         if (rc < 0)

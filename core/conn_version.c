@@ -231,7 +231,6 @@ int quic_conn_restart_after_vn(quic_conn *conn, uint32_t version) {
         rc = quic_conn_install_initial_keys(conn, &conn->initial_dcid);
     if (rc < 0)
         return rc;
-    qlog_versions(conn, conn->cfg.versions, conn->cfg.version_count);
     quic_conn_tls_advance(conn);
     return 0;
 }

@@ -473,7 +473,6 @@ static void vn_restart(pair *p, uint64_t seed, wire_versions *w,
     set_versions(&p->server.cfg, s0, s1);
     p->tamper = record_versions;
     p->arg = w;
-    assert_int_equal(pair_start(p), 0);
 }
 
 /* A VN packet from a server that speaks only v2: the client starts again
@@ -483,8 +482,12 @@ static void test_pair_vn_common_version_restarts(void **state) {
     (void)state;
     static const uint32_t listed[] = {0x1a2a3a4a, QUIC_VERSION_2};
     wire_versions w;
+    text_sink cq = {0};
     pair p;
     vn_restart(&p, 0x60, &w, listed, 2, QUIC_VERSION_2, 0);
+    p.client.cfg.qlog = qlog_sink;
+    p.client.cfg.sink_user = &cq;
+    assert_int_equal(pair_start(&p), 0);
     bool ok = pair_run(&p, pair_handshake_done, NULL, 10 * QUIC_S);
     if (!ok)
         pair_print_seed(&p);
@@ -495,6 +498,11 @@ static void test_pair_vn_common_version_restarts(void **state) {
     assert_int_equal(version_of(&p.client), QUIC_VERSION_2);
     assert_int_equal(version_of(&p.server), QUIC_VERSION_2);
     pair_cleanup(&p);
+    /* qlog: the VN packet's list, ours, and the version tried next. */
+    assert_non_null(
+        strstr(cq.data, "\"server_versions\":[\"1a2a3a4a\",\"6b3343cf\"]"));
+    assert_true(qlog_chose(&cq, "6b3343cf"));
+    free(cq.data);
 }
 
 /* The same VN packet forged while the server also supports v1, which the
@@ -509,6 +517,7 @@ static void test_pair_forged_vn_downgrade_detected(void **state) {
     wire_versions w;
     pair p;
     vn_restart(&p, 0x61, &w, listed, 1, QUIC_VERSION_2, QUIC_VERSION_1);
+    assert_int_equal(pair_start(&p), 0);
     bool ok = pair_run(&p, pair_both_terminated, NULL, 10 * QUIC_S);
     if (!ok)
         pair_print_seed(&p);

@@ -181,23 +181,27 @@ int quic_peer_cids_on_new(quic_peer_cids *set, uint64_t seq,
                           const uint8_t *token) {
     if (retire_prior_to > seq)
         return QUIC_ERR_FRAME_ENCODING;
-    for (size_t i = 0; i < QUIC_CID_PEER_MAX; i++) {
+    bool repeated = false;
+    for (size_t i = 0; i < QUIC_CID_PEER_MAX && !repeated; i++) {
         const quic_peer_cid *s = &set->slots[i];
         if (!s->occupied)
             continue;
         bool same_seq = s->seq == seq;
         bool same_cid = cid_equal(&s->cid, cid->data, cid->len);
-        if (same_seq && same_cid)
-            return 0; /* a retransmission (RFC 9000 §19.15) */
-        if (same_seq || same_cid)
+        repeated = same_seq && same_cid;
+        if (!repeated && (same_seq || same_cid))
             return QUIC_ERR_PROTOCOL_VIOLATION;
     }
+    /* RFC 9000 §5.1.2: an increased Retire Prior To applies even when it
+     * comes with an ID we already have (a repeat is no error, §19.15). */
     if (retire_prior_to > set->retire_prior_to) {
         set->retire_prior_to = retire_prior_to;
         int rc = retire_below(set);
         if (rc < 0)
             return rc;
     }
+    if (repeated)
+        return 0;
     /* An ID already below the retirement point is retired at once. */
     if (seq < set->retire_prior_to)
         return queue_retire(set, seq);

@@ -460,8 +460,9 @@ static void test_pair_vn_without_common_version_fails(void **state) {
     pair_cleanup(&p);
 }
 
-/* Runs a client offering v1 then v2 whose first Initial is answered by a
- * VN packet listing |listed|, against a server supporting |s0|, |s1|. */
+/* Sets up (the caller starts it) a client offering v1 then v2 whose first
+ * Initial is answered by a VN packet listing |listed|, against a server
+ * supporting |s0|, |s1|. */
 static void vn_restart(pair *p, uint64_t seed, wire_versions *w,
                        const uint32_t *listed, size_t n, uint32_t s0,
                        uint32_t s1) {

@@ -174,8 +174,11 @@ static void make_h3(get_conn *c) {
     h3_settings remembered;
     get_blob *saved = &c->g->settings;
     if (c->early && saved->data &&
-        h3_settings_import(&remembered, saved->data, saved->len) == 0)
+        h3_settings_import(&remembered, saved->data, saved->len) == 0) {
         cfg.remembered_settings = &remembered;
+        get_info(c->g, "0-RTT requests respect the server's HTTP/3 SETTINGS "
+                       "saved with the session");
+    }
     if (h3_conn_new(&c->h3, c->quic, &cfg) < 0) {
         c->h3 = NULL;
         quic_conn_close(c->quic, H3_INTERNAL_ERROR, QUIC_FRAME_TYPE_NONE, NULL);

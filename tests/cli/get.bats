@@ -543,6 +543,7 @@ EOF
   [ "$status" -eq 0 ]
   [ "$output" = $'hello world\nsecond' ]
   [[ "$stderr" == *"resuming the TLS session from $f, with 0-RTT"* ]]
+  [[ "$stderr" == *"* 0-RTT requests respect the server's HTTP/3 SETTINGS saved with the session"* ]]
   [[ "$stderr" == *"* 0-RTT accepted by the server"* ]]
   # Both requests were written before the handshake completed.
   [ "$(sed -n '/^> GET \/dir\/second.txt HTTP\/3/=' <<<"$stderr")" -lt \

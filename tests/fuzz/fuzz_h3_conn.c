@@ -8,11 +8,15 @@
  * here (h3 calls only these quic_conn_* functions), so the target links no
  * transport.
  *
- * Input: one byte whose bit 0 picks the client role, then records of
- * [op][len][len bytes]. op bits 0-2: 0-3 stream data, 4 RESET_STREAM,
- * 5 STOP_SENDING, 6 DATAGRAM, 7 GOAWAY from us; bits 3-5 pick the stream
- * (request streams 0, 4, 8; the peer's uni streams 0-4, by its role);
- * bit 6 is FIN. */
+ * Input: one byte whose bit 0 picks the client role (bit 1: a client
+ * resuming with 0-RTT and remembered SETTINGS, RFC 9114 §7.2.4.2), then
+ * records of [op][len][len bytes]. op bits 0-2: 0-3 stream data,
+ * 4 RESET_STREAM, 5 STOP_SENDING, 6 DATAGRAM, 7 GOAWAY from us; bits 3-5
+ * pick the stream (request streams 0, 4, 8; the peer's uni streams 0-4, by
+ * its role); bit 6 is FIN. op bit 7 instead makes the record a
+ * HandshakeCompleted event, 0-RTT accepted when bit 6 is set. A server
+ * answers a request whose header section is too large (but decoded) with
+ * 431. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,6 +138,13 @@ static void answer(h3_conn *h3, uint64_t id) {
     h3_conn_send_datagram(h3, id, (const uint8_t *)"d", 1);
 }
 
+static void answer_431(h3_conn *h3, uint64_t id) {
+    static const h3_header resp[] = {
+        {(const uint8_t *)":status", 7, (const uint8_t *)"431", 3}};
+    if (h3_conn_send_headers(h3, id, resp, 1, true) != 0)
+        abort(); /* the sending side of a too-large request stays open */
+}
+
 static void drain(h3_conn *h3, bool is_client) {
     h3_event ev;
     while (h3_conn_next_event(h3, &ev)) {
@@ -141,7 +152,9 @@ static void drain(h3_conn *h3, bool is_client) {
         case H3_EVENT_HEADERS_RECEIVED:
             touch_headers(ev.u.headers_received.headers,
                           ev.u.headers_received.count);
-            if (ev.u.headers_received.stream_ended && !is_client)
+            if (ev.u.headers_received.too_large)
+                answer_431(h3, ev.u.headers_received.stream_id);
+            else if (ev.u.headers_received.stream_ended && !is_client)
                 answer(h3, ev.u.headers_received.stream_id);
             break;
         case H3_EVENT_DATA_RECEIVED:
@@ -220,6 +233,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     cfg.qpack_blocked_streams = 4;
     cfg.max_blocked_stream_bytes = 4096;
     cfg.max_pushes = 4;
+    /* Capacity 4096, field sections 2048, 4 blocked streams, datagrams. */
+    static const h3_settings remembered = {4096, 2048, 4, false, true};
+    if (is_client && (data[0] & 2))
+        cfg.remembered_settings = &remembered;
     h3_conn *h3;
     if (h3_conn_new(&h3, &quic, &cfg) != 0)
         abort();
@@ -239,7 +256,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             abort();
         memcpy(copy, data + off, len);
         off += len;
-        if ((op & 7) == 7) {
+        if (op & 0x80) {
+            quic_event ev = {.type = QUIC_EVENT_HANDSHAKE_COMPLETED};
+            ev.u.handshake_completed.early_data_accepted = (op & 0x40) != 0;
+            if (h3_conn_handle_event(h3, &ev) != 0)
+                abort();
+            drain(h3, is_client);
+        } else if ((op & 7) == 7) {
             h3_conn_send_goaway(h3, H3_GOAWAY_AUTO);
         } else {
             quic_event ev = make_event(is_client, op, copy, len);

@@ -244,6 +244,9 @@ int h3_conn_abandon_recv(h3_conn *h3, h3_stream *st) {
     bool unfinished = !st->recv_closed || st->blocked != H3_BLOCKED_NONE;
     h3->blocked_bytes -= st->pending_len;
     st->pending_len = 0;
+    /* A FIN held with the input: QUIC has nothing more for this stream. */
+    if (st->pending_fin)
+        st->recv_done = true;
     st->pending_fin = false;
     st->blocked = H3_BLOCKED_NONE;
     st->recv_closed = true;

@@ -222,7 +222,8 @@ typedef struct h3_config {
     /* The SETTINGS we send (RFC 9114 §7.2.4, RFC 9204 §5). Defaults:
      * table capacity 4096, 100 blocked streams, field sections up to 64 KiB
      * (at least 1024, at most 64 MiB; it also bounds the encoded HEADERS
-     * frames we accept), extended CONNECT and HTTP datagrams off. */
+     * frames we accept, or max_oversized_request_section does when that is
+     * larger), extended CONNECT and HTTP datagrams off. */
     uint64_t qpack_max_table_capacity;
     uint64_t qpack_blocked_streams;
     uint64_t max_field_section_size;

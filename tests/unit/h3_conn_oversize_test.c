@@ -237,6 +237,60 @@ static void test_h3_conn_send_headers_oversized_refused(void **state) {
     h3_fake_pair_cleanup(&p);
 }
 
+static void feed(h3_conn *h3, uint64_t id, const uint8_t *data, size_t len,
+                 bool fin) {
+    quic_event ev = {.type = QUIC_EVENT_STREAM_DATA_RECEIVED};
+    ev.u.stream_data_received.stream_id = id;
+    ev.u.stream_data_received.data = data;
+    ev.u.stream_data_received.len = len;
+    ev.u.stream_data_received.end_stream = fin;
+    assert_int_equal(h3_conn_handle_event(h3, &ev), 0);
+}
+
+/* A request blocked on a QPACK insert (RFC 9204 §2.1.2) that turns out too
+ * large once decoded: still a 431 case, through the resumed section. The
+ * section references one 3000-byte entry 22 times (66,893 bytes). */
+static void test_h3_conn_oversized_request_after_blocking(void **state) {
+    (void)state;
+    h3_config c;
+    h3_config_init(&c, false);
+    c.allocator = &h3_test_allocator;
+    fake_quic *q = fake_quic_new(false);
+    h3_conn *h3;
+    assert_int_equal(h3_conn_new(&h3, q, &c), 0);
+    h3_recorder rec = {0};
+    /* HEADERS: Required Insert Count 1, Base 1; :method GET, :scheme
+     * https, :path /, :authority "a", then 22 x dynamic index 0. */
+    uint8_t req[2 + 8 + 22];
+    memcpy(req,
+           "\x01\x1e\x02\x00\xd1\xd7\xc1\x50\x01"
+           "a",
+           10);
+    memset(req + 10, 0x80, 22);
+    feed(h3, 0, req, sizeof(req), true);
+    h3_recorder_drain(&rec, h3);
+    assert_int_equal(h3_recorder_count(&rec, H3_EVENT_HEADERS_RECEIVED), 0);
+    /* The encoder stream: capacity 4096, insert "x" = 3000 x 'a'. */
+    static uint8_t enc[9 + 3000];
+    memcpy(enc, "\x02\x3f\xe1\x1f\x41x\x7f\xb9\x16", 9);
+    memset(enc + 9, 'a', 3000);
+    feed(h3, 2, enc, sizeof(enc), false);
+    h3_recorder_drain(&rec, h3);
+    const rec_event *e =
+        h3_recorder_find(&rec, H3_EVENT_HEADERS_RECEIVED, (uint64_t)0);
+    assert_non_null(e);
+    assert_true(e->too_large);
+    assert_true(e->stream_ended);
+    assert_int_equal(e->count, 26);
+    assert_false(q->closed);
+    const char *const resp[] = {":status", "431", NULL};
+    assert_int_equal(send_hdrs(h3, 0, resp, true), 0);
+    assert_int_equal(h3_conn_open_request_count(h3), 0);
+    h3_conn_free(h3);
+    fake_quic_free(q);
+    h3_recorder_free(&rec);
+}
+
 static void test_h3_conn_new_rejects_bad_oversized_limit(void **state) {
     (void)state;
     h3_config c;
@@ -260,6 +314,7 @@ int main(void) {
         cmocka_unit_test(test_h3_conn_oversized_trailers_reset),
         cmocka_unit_test(test_h3_conn_oversized_response_reset),
         cmocka_unit_test(test_h3_conn_send_headers_oversized_refused),
+        cmocka_unit_test(test_h3_conn_oversized_request_after_blocking),
         cmocka_unit_test(test_h3_conn_new_rejects_bad_oversized_limit),
     };
     return cmocka_run_group_tests_name("h3_conn_oversize", tests, NULL, NULL);

@@ -62,6 +62,10 @@ int quic_conn_tls_new(quic_conn *conn, bool with_session) {
                                    &p.session_len);
         if (rc < 0)
             return rc;
+        if (rc == 1) { /* another QUIC version's: a full handshake */
+            p.session = NULL;
+            p.session_len = 0;
+        }
     }
     p.allocator = conn->alloc;
     return quic_tls_new(&conn->tls, conn->tls_ctx, &p);

@@ -350,7 +350,9 @@ void quic_conn_check_initial_token(quic_conn *conn, const uint8_t *token,
 void quic_conn_ticket_emit(quic_conn *conn, const uint8_t *session, size_t len);
 /* Client: splits quic_config.session_ticket bytes into the remembered
  * parameters (kept in conn->remembered_tp) and the TLS session (a view into
- * |ticket|). Errors: QUIC_ERR_TLS_SESSION (unknown format or truncated). */
+ * |ticket|). Returns 0, or 1 for a ticket of another QUIC version than the
+ * connection's (not to be used, RFC 9369 §5). Errors: QUIC_ERR_TLS_SESSION
+ * (unknown format or truncated). */
 int quic_conn_ticket_open(quic_conn *conn, const uint8_t *ticket, size_t len,
                           const uint8_t **session, size_t *session_len);
 /* Client with 0-RTT keys: the remembered limits bound what it sends until

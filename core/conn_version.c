@@ -13,6 +13,7 @@
 #include <string.h>
 
 #define TLS_EXT_QUIC_TRANSPORT_PARAMETERS 0x39 /* RFC 9001 §8.2 */
+#define TLS_EXT_PRE_SHARED_KEY 0x29            /* RFC 8446 §4.2.11 */
 #define TLS_EXT_EARLY_DATA 0x2a                /* RFC 8446 §4.2.10 */
 #define TPARAMS_MAX 512
 
@@ -81,14 +82,18 @@ int quic_conn_server_choose_version(quic_conn *conn) {
     bool has_vi = len > 0 &&
                   quic_tparams_decode(&tp, body, body + len, false) == 0 &&
                   quic_tparams_has(&tp, QUIC_TP_VERSION_INFORMATION);
-    /* Early data is left in the version it was sent in: 0-RTT packets of
-     * the original version would otherwise need the original version's
-     * keys beside the negotiated one's (RFC 9368 §7.3 lets a server
-     * decline; RFC 9369 §4 allows either). */
-    bool early = quic_tls_client_hello_extension(conn->tls, TLS_EXT_EARLY_DATA,
-                                                 &ignored, &ignored_len) > 0;
+    /* A resumption stays in the version it was sent in: its ticket is
+     * bound to the version that issued it (RFC 9369 §5), which wolfSSL's
+     * opaque tickets do not tell us, and 0-RTT packets of the original
+     * version would need that version's keys beside the negotiated one's
+     * (RFC 9368 §7.3 lets a server decline; RFC 9369 §4 allows either). */
+    bool resuming =
+        quic_tls_client_hello_extension(conn->tls, TLS_EXT_PRE_SHARED_KEY,
+                                        &ignored, &ignored_len) > 0 ||
+        quic_tls_client_hello_extension(conn->tls, TLS_EXT_EARLY_DATA, &ignored,
+                                        &ignored_len) > 0;
     uint32_t chosen =
-        has_vi && !early ? pick(conn, &tp.version_info) : conn->version;
+        has_vi && !resuming ? pick(conn, &tp.version_info) : conn->version;
     int rc = 0;
     if (chosen != conn->version)
         rc = switch_to(conn, chosen);

@@ -212,7 +212,8 @@ typedef struct quic_config {
      * Server: in preference order. It answers a client's Initial of any
      * listed version and switches to the first listed version the client
      * offers (v1 and v2 are compatible both ways), except when the client
-     * attempts 0-RTT, which stays in the client's version.
+     * resumes a session (with or without 0-RTT), which stays in the
+     * client's version: tickets are bound to a version (RFC 9369 §5).
      * quic_conn_get_stats().version tells the outcome. */
     uint32_t versions[QUIC_MAX_VERSIONS];
     size_t version_count;
@@ -235,7 +236,10 @@ typedef struct quic_config {
      * HandshakeCompleted.early_data_accepted tells whether the server took
      * it; when it did not, the same bytes are sent again in 1-RTT, so the
      * application sees no difference but latency. A server accepts 0-RTT
-     * when its TLS context was made with |enable_early_data|. */
+     * when its TLS context was made with |enable_early_data|.
+     * A ticket belongs to the QUIC version its connection ended up with
+     * (RFC 9369 §5): one of another version than versions[0] is not used,
+     * and the connection makes a full handshake. */
     const uint8_t *session_ticket;
     size_t session_ticket_len;
     bool enable_early_data;

@@ -534,6 +534,108 @@ static void test_pair_forged_vn_downgrade_detected(void **state) {
     pair_cleanup(&p);
 }
 
+/* ---- Session tickets are per version (RFC 9369 §5) --------------------- */
+
+typedef struct ticket {
+    uint8_t data[4096];
+    size_t len;
+} ticket;
+
+static void save_ticket(void *user, const uint8_t *t, size_t len) {
+    ticket *tk = user;
+    if (len <= sizeof(tk->data)) {
+        memcpy(tk->data, t, len);
+        tk->len = len;
+    }
+}
+
+typedef struct resumed {
+    bool completed, resumed;
+} resumed;
+
+static void on_resumed(pair *p, bool is_client, const quic_event *ev,
+                       void *arg) {
+    (void)p;
+    resumed *r = arg;
+    if (is_client && ev->type == QUIC_EVENT_HANDSHAKE_COMPLETED) {
+        r->completed = true;
+        r->resumed = ev->u.handshake_completed.session_resumed;
+    }
+}
+
+static uint32_t last_version; /* of the last connect_with_ticket */
+
+/* A connection from a client offering |c0|, |c1| to a server preferring
+ * |s0|, |s1| (sharing |ctx|), resuming |in| when it has bytes and saving
+ * its newest ticket in |out|; returns whether it resumed. */
+static bool connect_with_ticket(quic_tls_context *ctx, uint64_t seed,
+                                uint32_t c0, uint32_t c1, uint32_t s0,
+                                uint32_t s1, const ticket *in, ticket *out) {
+    resumed r = {false, false};
+    pair p;
+    pair_init(&p, seed, &link, &link);
+    set_versions(&p.client.cfg, c0, c1);
+    set_versions(&p.server.cfg, s0, s1);
+    p.server.cfg.tls_context = ctx;
+    p.client.cfg.session_ticket_sink = save_ticket;
+    p.client.cfg.sink_user = out;
+    if (in && in->len) {
+        p.client.cfg.session_ticket = in->data;
+        p.client.cfg.session_ticket_len = in->len;
+    }
+    p.on_event = on_resumed;
+    p.arg = &r;
+    out->len = 0;
+    assert_int_equal(pair_start(&p), 0);
+    assert_true(pair_run(&p, pair_handshake_done, NULL, 5 * QUIC_S));
+    for (int i = 0; i < 20 && out->len == 0; i++)
+        pair_run(&p, pair_both_terminated, NULL, 50 * QUIC_MS);
+    assert_true(out->len > 0);
+    assert_true(r.completed);
+    last_version = version_of(&p.client);
+    assert_int_equal(version_of(&p.server), last_version);
+    pair_cleanup(&p);
+    return r.resumed;
+}
+
+static void test_pair_ticket_used_only_in_its_version(void **state) {
+    (void)state;
+    quic_config cc, sc;
+    pair_default_configs(&cc, &sc);
+    quic_tls_context *ctx;
+    assert_int_equal(quic_tls_context_new(&ctx, &sc), 0);
+    static ticket v1, v2, again, upgraded;
+    /* A v1 connection's ticket resumes a v1 connection ... */
+    assert_false(connect_with_ticket(ctx, 0x71, QUIC_VERSION_1, 0,
+                                     QUIC_VERSION_1, QUIC_VERSION_2, NULL,
+                                     &v1));
+    assert_true(connect_with_ticket(ctx, 0x72, QUIC_VERSION_1, 0,
+                                    QUIC_VERSION_1, QUIC_VERSION_2, &v1,
+                                    &again));
+    /* ... but never starts a v2 one: a full handshake instead. */
+    assert_false(connect_with_ticket(ctx, 0x73, QUIC_VERSION_2, 0,
+                                     QUIC_VERSION_1, QUIC_VERSION_2, &v1, &v2));
+    /* The v2 connection's ticket resumes in v2. */
+    assert_true(connect_with_ticket(ctx, 0x74, QUIC_VERSION_2, 0,
+                                    QUIC_VERSION_1, QUIC_VERSION_2, &v2,
+                                    &again));
+    /* After an upgrade from v1 to v2 the ticket is a v2 one. */
+    assert_false(connect_with_ticket(ctx, 0x75, QUIC_VERSION_1, QUIC_VERSION_2,
+                                     QUIC_VERSION_2, QUIC_VERSION_1, NULL,
+                                     &upgraded));
+    assert_int_equal(last_version, QUIC_VERSION_2);
+    assert_true(connect_with_ticket(ctx, 0x76, QUIC_VERSION_2, 0,
+                                    QUIC_VERSION_2, QUIC_VERSION_1, &upgraded,
+                                    &again));
+    /* A server that prefers v2 does not move a v1 resumption to v2 (the
+     * ticket is a v1 one): it resumes in v1. */
+    assert_true(connect_with_ticket(ctx, 0x77, QUIC_VERSION_1, QUIC_VERSION_2,
+                                    QUIC_VERSION_2, QUIC_VERSION_1, &v1,
+                                    &again));
+    assert_int_equal(last_version, QUIC_VERSION_1);
+    quic_tls_context_free(ctx);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pair_v1_client_upgraded_to_v2),
@@ -547,6 +649,7 @@ int main(void) {
         cmocka_unit_test(test_pair_vn_without_common_version_fails),
         cmocka_unit_test(test_pair_vn_common_version_restarts),
         cmocka_unit_test(test_pair_forged_vn_downgrade_detected),
+        cmocka_unit_test(test_pair_ticket_used_only_in_its_version),
     };
     return cmocka_run_group_tests_name("pair_versions", tests, NULL, NULL);
 }

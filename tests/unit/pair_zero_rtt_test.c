@@ -274,7 +274,7 @@ static void test_pair_zero_rtt_bad_ticket_refused(void **state) {
         uint8_t version;
         int line;
     } cases[] = {
-        {0, 0x02, __LINE__}, /* unknown format */
+        {0, 0x7f, __LINE__}, /* unknown format */
         {0, 0x00, __LINE__},
         {1, 0x01, __LINE__}, /* version only */
         {5, 0x01, __LINE__}, /* inside the parameters */

@@ -41,8 +41,7 @@ void quic_conn_send_budget(quic_conn *conn, conn_pkt_ctx *ctx, quic_time now) {
 }
 
 static bool crypto_pending(const conn_space *s) {
-    quic_send_chunk c;
-    return quic_sendbuf_next(&s->crypto_send, 1, UINT64_MAX, &c);
+    return quic_sendbuf_has_pending(&s->crypto_send);
 }
 
 static bool app_control_pending(const quic_conn *conn) {
@@ -136,6 +135,8 @@ static void write_ack(quic_conn *conn, conn_pkt_ctx *ctx, quic_time now) {
 
 static void write_crypto(quic_conn *conn, conn_pkt_ctx *ctx) {
     quic_sendbuf *sb = &conn->spaces[ctx->space].crypto_send;
+    if (!quic_sendbuf_has_pending(sb))
+        return;
     quic_send_chunk c;
     while (
         ctx->limit - ctx->p > 8 &&

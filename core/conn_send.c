@@ -129,13 +129,15 @@ static int close_packet(quic_conn *conn, conn_pkt_ctx *ctx, size_t pad_to,
                                         QUIC_AEAD_TAG_LEN);
     quic_keys *keys = conn->tx_keys[space_tx_level(conn, ctx->space)];
     /* Logged from the plaintext; the sealed length is header, payload and
-     * tag. */
-    quic_conn_qlog_packet(
-        conn, true,
-        ctx->zero_rtt ? QUIC_QLOG_PACKET_0RTT
-                      : quic_conn_qlog_space_type(ctx->space),
-        ctx->pn, ctx->pn_offset + ctx->pn_len + payload_len + QUIC_AEAD_TAG_LEN,
-        ctx->payload, payload_len);
+     * tag (the test spares a call per packet without a qlog sink). */
+    if (conn->qlog)
+        quic_conn_qlog_packet(
+            conn, true,
+            ctx->zero_rtt ? QUIC_QLOG_PACKET_0RTT
+                          : quic_conn_qlog_space_type(ctx->space),
+            ctx->pn,
+            ctx->pn_offset + ctx->pn_len + payload_len + QUIC_AEAD_TAG_LEN,
+            ctx->payload, payload_len);
     int len =
         quic_packet_seal(keys, ctx->pkt, (size_t)(ctx->end - ctx->pkt),
                          ctx->pn_offset, ctx->pn_len, payload_len, ctx->pn);

@@ -10,7 +10,8 @@
 
 /* Storage granule: memory is allocated in chunks of this many bytes (plus a
  * received-bitmap of 1/8 of it), only where data arrived, and freed as soon
- * as a chunk is consumed. */
+ * as a chunk is consumed, except one spare kept for the next chunk (a
+ * stream read as it arrives then allocates nothing). */
 #define QUIC_ROB_CHUNK 4096
 #define QUIC_ROB_NO_FINAL_SIZE UINT64_MAX
 
@@ -22,6 +23,7 @@ typedef struct quic_rob {
     const quic_allocator *alloc;
     quic_rob_chunk **slots; /* ring: chunk number k lives at k % nslots */
     size_t nslots;          /* a power of two; 0 until the first byte */
+    quic_rob_chunk *spare;  /* the last chunk consumed, kept for the next */
     uint64_t window;        /* bytes accepted beyond read_offset */
     uint64_t read_offset;   /* bytes consumed by the reader */
     uint64_t contig_end;    /* [read_offset, contig_end) all received */

@@ -90,6 +90,14 @@ int quic_sendbuf_finish(quic_sendbuf *sb);
 bool quic_sendbuf_next(const quic_sendbuf *sb, size_t max_len,
                        uint64_t flow_limit, quic_send_chunk *out);
 
+/* Whether quic_sendbuf_next, given room and no flow-control limit, would
+ * return something (lost bytes, unsent bytes, or a FIN to send): a cheap
+ * test for the send path, which asks once per packet. */
+static inline bool quic_sendbuf_has_pending(const quic_sendbuf *sb) {
+    return quic_ranges_count(&sb->lost) || sb->fin_lost ||
+           sb->sent_upto < sb->end || (sb->fin && !sb->fin_sent);
+}
+
 /* Copies bytes [offset, offset + len) into |dst|. Errors:
  * QUIC_ERR_INVALID_ARGUMENT (bytes already freed, or beyond |end|). */
 int quic_sendbuf_read(const quic_sendbuf *sb, uint64_t offset, size_t len,

@@ -35,8 +35,10 @@
  * interleaved, one of each per round, and each figure is the median of ROUNDS
  * rounds, so a burst of load hits both alike.
  *
- * `transport_bench --transfers-only` runs just the timed transfers, for a
- * profiler (perf record -g build/bench/transport_bench --transfers-only).
+ * `transport_bench --transfers-only [MB]` runs just the timed transfers, for
+ * a profiler (perf record -g build/bench/transport_bench --transfers-only),
+ * or one MB-sized transfer each way (valgrind --tool=callgrind ... 16: an
+ * instruction count that load on the machine does not change).
  *
  * A benchmark, not a test: it fails only if a transfer does not complete or
  * arrives with the wrong bytes. Run from the repository root (tests/certs). */
@@ -75,6 +77,7 @@ static uint64_t ticks(void) {
 #define BARE_BYTES (64u << 20) /* payload bytes per bare measurement */
 
 static uint8_t body[CHUNK];
+static uint64_t size = SIZE; /* bytes per transfer */
 static double tick_hz;
 
 static void die(const char *what) {
@@ -184,9 +187,9 @@ static int side(const bench *b, bool client) {
 /* The sender keeps its stream's queue about QUEUE_DEPTH deep. */
 static void feed(bench *b) {
     quic_conn *q = b->upload ? b->c : b->s;
-    while (b->started && b->queued < SIZE &&
+    while (b->started && b->queued < size &&
            quic_conn_stream_send_buffered(q, b->stream_id) < QUEUE_DEPTH) {
-        bool fin = b->queued + CHUNK >= SIZE;
+        bool fin = b->queued + CHUNK >= size;
         if (quic_conn_send_stream_data_ref(q, b->stream_id, body, CHUNK, fin,
                                            release_nothing, NULL) < 0)
             die("send_stream_data_ref");
@@ -315,7 +318,7 @@ static void run_loop(bench *b) {
         timers(b);
         idle = moved ? 0 : idle + 1;
     }
-    if (!b->fin_seen || b->received != SIZE || b->corrupt)
+    if (!b->fin_seen || b->received != size || b->corrupt)
         die("transfer did not complete byte-exact");
 }
 
@@ -385,7 +388,7 @@ static xfer_result transfer(bool upload, bool verify) {
     quic_conn_free(b.c);
     quic_conn_free(b.s);
     xfer_result r;
-    r.cpb = cpu * tick_hz / SIZE;
+    r.cpb = cpu * tick_hz / (double)size;
     double in_calls = (double)(b.ticks[0] + b.ticks[1]);
     for (int i = 0; i < 2; i++)
         r.side_cpb[i] =
@@ -416,9 +419,17 @@ static double mbps(double cpb) {
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc > 1 && strcmp(argv[1], "--transfers-only") == 0) {
-        /* For a profiler (perf record): no bare AEAD, no verification. */
+        /* For a profiler: no bare AEAD, no verification; with a size in
+         * MB, one transfer each way (e.g. 16 under callgrind). */
         tick_hz = 1e9;
-        for (int r = 0; r < ROUNDS; r++)
+        int rounds = ROUNDS;
+        if (argc > 2) {
+            size = (uint64_t)strtoul(argv[2], NULL, 10) << 20;
+            rounds = 1;
+            if (!size || size % CHUNK)
+                die("size in whole MB");
+        }
+        for (int r = 0; r < rounds; r++)
             for (int dir = 0; dir < 2; dir++)
                 transfer(dir == 0, false);
         return 0;

@@ -11,6 +11,7 @@ void quic_pacer_init(quic_pacer *p, size_t max_datagram_size,
     p->max_datagram_size = max_datagram_size;
     p->rate = 0;
     p->capacity = (uint64_t)max_datagram_size * burst_packets * SCALE;
+    p->min_capacity = p->capacity;
     p->credit = p->capacity;
     p->last = QUIC_TIME_NONE;
 }
@@ -36,10 +37,22 @@ static void refill(quic_pacer *p, quic_time now) {
         p->last = now;
 }
 
+/* The bucket for the current rate (see quic_pacer_set_rate). */
+static uint64_t capacity_for(const quic_pacer *p) {
+    uint64_t per_burst = p->rate / (QUIC_S / QUIC_PACER_BURST_TIME);
+    if (per_burst > QUIC_PACER_MAX_BURST_BYTES)
+        per_burst = QUIC_PACER_MAX_BURST_BYTES;
+    uint64_t c = per_burst * SCALE;
+    return c > p->min_capacity ? c : p->min_capacity;
+}
+
 void quic_pacer_set_rate(quic_pacer *p, uint64_t bytes_per_second,
                          quic_time now) {
     refill(p, now);
     p->rate = bytes_per_second;
+    p->capacity = capacity_for(p);
+    if (p->credit > p->capacity)
+        p->credit = p->capacity;
 }
 
 void quic_pacer_update(quic_pacer *p, uint64_t cwnd, quic_time smoothed_rtt,

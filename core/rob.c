@@ -1,7 +1,7 @@
 /* core/rob.c — reassembly in lazily allocated fixed-size chunks, each with a
  * bitmap of the bytes received, kept in a ring sized by the window; it never
- * copies data out and never holds memory beyond the window, but for one
- * spare chunk.
+ * copies data out and never holds memory beyond the window, but for
+ * QUIC_ROB_SPARES consumed chunks kept for reuse.
  *
  * The bitmap only describes bytes at or beyond contig_end: everything below
  * is received by definition, whatever its bits say. So data that arrives at
@@ -46,8 +46,9 @@ void quic_rob_cleanup(quic_rob *rob) {
     for (size_t i = 0; i < rob->nslots; i++)
         quic_mem_free(rob->alloc, rob->slots[i]);
     quic_mem_free(rob->alloc, rob->slots);
-    quic_mem_free(rob->alloc, rob->spare);
-    rob->spare = NULL;
+    for (size_t i = 0; i < rob->n_spares; i++)
+        quic_mem_free(rob->alloc, rob->spares[i]);
+    rob->n_spares = 0;
     rob->slots = NULL;
     rob->nslots = 0;
 }
@@ -114,9 +115,8 @@ static int ensure_chunks(quic_rob *rob, uint64_t offset, uint64_t end) {
         if (*slot)
             continue;
         /* Data bytes are read only once received: zero just the bitmap. */
-        if (rob->spare) {
-            *slot = rob->spare;
-            rob->spare = NULL;
+        if (rob->n_spares) {
+            *slot = rob->spares[--rob->n_spares];
         } else if ((*slot = quic_mem_malloc(rob->alloc, sizeof(**slot))) ==
                    NULL) {
             return QUIC_ERR_NOMEM;
@@ -248,8 +248,8 @@ int quic_rob_consume(quic_rob *rob, uint64_t n) {
     rob->read_offset += n;
     for (uint64_t k = first; k < rob->read_offset / QUIC_ROB_CHUNK; k++) {
         quic_rob_chunk **slot = slot_of(rob, k);
-        if (!rob->spare)
-            rob->spare = *slot;
+        if (*slot && rob->n_spares < QUIC_ROB_SPARES)
+            rob->spares[rob->n_spares++] = *slot;
         else
             quic_mem_free(rob->alloc, *slot);
         *slot = NULL;

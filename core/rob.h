@@ -10,10 +10,13 @@
 
 /* Storage granule: memory is allocated in chunks of this many bytes (plus a
  * received-bitmap of 1/8 of it), only where data arrived, and freed as soon
- * as a chunk is consumed, except one spare kept for the next chunk (a
+ * as a chunk is consumed, except a few spares kept for the next chunks (a
  * stream read as it arrives then allocates nothing). */
 #define QUIC_ROB_CHUNK 4096
 #define QUIC_ROB_NO_FINAL_SIZE UINT64_MAX
+/* Consumed chunks kept for reuse: a batch of datagrams read before the
+ * application reads the stream fills a few chunks at a time. */
+#define QUIC_ROB_SPARES 4
 
 typedef struct quic_rob_chunk quic_rob_chunk;
 
@@ -23,12 +26,15 @@ typedef struct quic_rob {
     const quic_allocator *alloc;
     quic_rob_chunk **slots; /* ring: chunk number k lives at k % nslots */
     size_t nslots;          /* a power of two; 0 until the first byte */
-    quic_rob_chunk *spare;  /* the last chunk consumed, kept for the next */
-    uint64_t window;        /* bytes accepted beyond read_offset */
-    uint64_t read_offset;   /* bytes consumed by the reader */
-    uint64_t contig_end;    /* [read_offset, contig_end) all received */
-    uint64_t max_received;  /* highest offset + length seen */
-    uint64_t final_size;    /* QUIC_ROB_NO_FINAL_SIZE until known */
+    /* Chunks consumed last, kept for the next ones (at most
+     * QUIC_ROB_SPARES). */
+    quic_rob_chunk *spares[QUIC_ROB_SPARES];
+    size_t n_spares;
+    uint64_t window;       /* bytes accepted beyond read_offset */
+    uint64_t read_offset;  /* bytes consumed by the reader */
+    uint64_t contig_end;   /* [read_offset, contig_end) all received */
+    uint64_t max_received; /* highest offset + length seen */
+    uint64_t final_size;   /* QUIC_ROB_NO_FINAL_SIZE until known */
 } quic_rob;
 
 /* Starts an empty buffer that accepts data in [0, |window|). Allocates

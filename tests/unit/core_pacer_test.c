@@ -1,6 +1,7 @@
 /* tests/unit/core_pacer_test.c — core/pacer: the initial burst, the
  * 1.25 × cwnd / srtt interval to the nanosecond, refill capped at the burst,
- * rate changes keeping earned credit, and the unpaced cases. */
+ * rate changes keeping earned credit, the burst growing to a millisecond of
+ * sending at high rates, and the unpaced cases. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -79,6 +80,31 @@ static void test_quic_pacer_rate_change_keeps_credit(void **state) {
                      550 * QUIC_US);
 }
 
+/* At high rates the bucket grows to a millisecond of sending, up to 64 KB;
+ * at low rates it stays at the initial burst. */
+static void test_quic_pacer_burst_grows_with_rate(void **state) {
+    (void)state;
+    quic_pacer p;
+    quic_pacer_init(&p, 1452, 0);
+    /* 1.25 × 100 MB / 10 ms = 12.5 GB/s: 1 ms is 12.5 MB, capped. */
+    quic_pacer_update(&p, 100000000, 10 * MS, 0);
+    assert_int_equal(p.capacity, (uint64_t)QUIC_PACER_MAX_BURST_BYTES * QUIC_S);
+    /* An idle second fills it: 45 full packets leave at once, not 46. */
+    quic_time t = QUIC_S;
+    int sent = 0;
+    while (quic_pacer_next_send_time(&p, t) == t && sent < 100) {
+        quic_pacer_on_sent(&p, 1452, t);
+        sent++;
+    }
+    assert_int_equal(sent, QUIC_PACER_MAX_BURST_BYTES / 1452);
+    /* 1.25 × 80 KB / 10 ms = 10 MB/s: 1 ms is 10 KB, under the initial
+     * 10 packets, which stay the bucket; the surplus credit is dropped. */
+    quic_pacer_update(&p, 80000, 10 * MS, 2 * QUIC_S);
+    assert_int_equal(p.capacity,
+                     (uint64_t)QUIC_PACER_BURST_PACKETS * 1452 * QUIC_S);
+    assert_true(p.credit <= p.capacity);
+}
+
 static void test_quic_pacer_unpaced_cases(void **state) {
     (void)state;
     quic_pacer p;
@@ -100,6 +126,7 @@ int main(void) {
         cmocka_unit_test(test_quic_pacer_refill_capped_at_burst),
         cmocka_unit_test(test_quic_pacer_nanosecond_resolution),
         cmocka_unit_test(test_quic_pacer_rate_change_keeps_credit),
+        cmocka_unit_test(test_quic_pacer_burst_grows_with_rate),
         cmocka_unit_test(test_quic_pacer_unpaced_cases),
     };
     return cmocka_run_group_tests_name("core_pacer", tests, NULL, NULL);

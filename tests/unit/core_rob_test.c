@@ -273,14 +273,18 @@ static void test_quic_rob_consume_frees_passed_chunks(void **st) {
     quic_rob rob;
     quic_rob_init(&rob, &a, 8 * QUIC_ROB_CHUNK);
     assert_int_equal(push(&rob, 0, 3 * QUIC_ROB_CHUNK, false), 0);
-    assert_int_equal(cnt.live, 1 + 3); /* ring + three chunks */
+    assert_int_equal(push(&rob, 3 * QUIC_ROB_CHUNK, 3 * QUIC_ROB_CHUNK, false),
+                     0);
+    assert_int_equal(cnt.live, 1 + 6); /* ring + six chunks */
     assert_int_equal(quic_rob_consume(&rob, 2 * QUIC_ROB_CHUNK - 1), 0);
-    assert_int_equal(cnt.live, 1 + 3); /* chunk 0 kept as the spare */
-    assert_int_equal(quic_rob_consume(&rob, 1), 0);
-    assert_int_equal(cnt.live, 1 + 2); /* chunk 1 freed: one spare only */
-    /* Far out-of-order data within the window holds only its chunk. */
+    assert_int_equal(cnt.live, 1 + 6); /* chunk 0 kept as a spare */
+    assert_int_equal(quic_rob_consume(&rob, 4 * QUIC_ROB_CHUNK + 1), 0);
+    /* Six consumed: QUIC_ROB_SPARES of them kept, the others freed. */
+    assert_int_equal(cnt.live, 1 + QUIC_ROB_SPARES);
+    /* Far out-of-order data within the window holds only its chunk, which
+     * a spare provides. */
     assert_int_equal(push(&rob, 7 * QUIC_ROB_CHUNK, 10, false), 0);
-    assert_int_equal(cnt.live, 1 + 2); /* the spare holds it */
+    assert_int_equal(cnt.live, 1 + QUIC_ROB_SPARES);
     quic_rob_cleanup(&rob);
     assert_int_equal(cnt.live, 0);
 }

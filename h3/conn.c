@@ -416,6 +416,15 @@ int h3_conn_check_zero_rtt_settings(h3_conn *h3) {
      * when the remembered value was not the default.) */
     if (!h3_settings_compatible(&h3->remembered, &h3->peer))
         return H3_ERR_SETTINGS;
+    /* "If a server accepts 0-RTT but then sends a SETTINGS frame that omits
+     * a setting value that the client understands [...] that was
+     * previously specified to have a non-default value, this MUST be
+     * treated as a connection error of type H3_SETTINGS_ERROR." The other
+     * settings' defaults are reductions, caught above; an omitted
+     * MAX_FIELD_SECTION_SIZE reads as unlimited (no varint can say that). */
+    if (h3->remembered.max_field_section_size != H3_SETTING_UNLIMITED &&
+        h3->peer.max_field_section_size == H3_SETTING_UNLIMITED)
+        return H3_ERR_SETTINGS;
     /* RFC 9204 §3.2.3: "If the remembered value is non-zero, the server
      * MUST send the same non-zero value in its SETTINGS frame. If it
      * specifies any other value [...] the encoder must treat this as a

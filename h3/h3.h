@@ -258,7 +258,8 @@ typedef struct h3_config {
      * now allows). The HandshakeCompleted event must reach
      * h3_conn_handle_event: if 0-RTT was rejected the defaults apply again;
      * if it was accepted, SETTINGS that are not h3_settings_compatible()
-     * with these close the connection with H3_SETTINGS_ERROR. Set it only
+     * with these, or that omit a MAX_FIELD_SECTION_SIZE remembered, close
+     * the connection with H3_SETTINGS_ERROR. Set it only
      * when 0-RTT is attempted. Copied by h3_conn_new(). */
     const h3_settings *remembered_settings;
     /* Client: how many server pushes to allow at first. 0 (the default)

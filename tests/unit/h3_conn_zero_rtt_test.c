@@ -3,9 +3,10 @@
  * HandshakeCompleted event and the server's SETTINGS fed in either order:
  * the remembered limits apply to sends until SETTINGS arrive, the QPACK
  * encoder uses no dynamic table meanwhile, accepted 0-RTT followed by
- * incompatible SETTINGS closes with H3_SETTINGS_ERROR (or, for a changed
- * table capacity, QPACK_DECODER_STREAM_ERROR), and rejected 0-RTT brings
- * the defaults back with nothing to check. */
+ * incompatible SETTINGS (or SETTINGS omitting a remembered setting) closes
+ * with H3_SETTINGS_ERROR (or, for a changed table capacity,
+ * QPACK_DECODER_STREAM_ERROR), and rejected 0-RTT brings the defaults back
+ * with nothing to check. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,6 +26,7 @@
 /* The server's control stream (ID 3): type 0, then SETTINGS. */
 #define CONTROL_SAME "\x00\x04\x09\x01\x50\x00\x06\x48\x00\x07\x40\x64"
 #define CONTROL_FIELDS_1024 "\x00\x04\x09\x01\x50\x00\x06\x44\x00\x07\x40\x64"
+#define CONTROL_NO_FIELD_LIMIT "\x00\x04\x06\x01\x50\x00\x07\x40\x64"
 #define CONTROL_CAPACITY_8192 "\x00\x04\x09\x01\x60\x00\x06\x48\x00\x07\x40\x64"
 
 /* What the client remembers: capacity 4096, field sections 2048, 100
@@ -138,6 +140,19 @@ static void test_h3_conn_zero_rtt_reduced_settings_either_order(void **state) {
     }
 }
 
+/* §7.2.4.2: SETTINGS that omit a setting remembered with a non-default
+ * value; for MAX_FIELD_SECTION_SIZE that reads as "unlimited", which is no
+ * reduction, but the omission itself is the error. */
+static void test_h3_conn_zero_rtt_setting_omitted(void **state) {
+    (void)state;
+    client c;
+    client_new(&c, &remembered);
+    handshake(&c, true);
+    control(&c, B(CONTROL_NO_FIELD_LIMIT));
+    expect_closed(&c, H3_SETTINGS_ERROR);
+    client_free(&c);
+}
+
 /* RFC 9204 §3.2.3: a different non-zero table capacity, even larger. */
 static void test_h3_conn_zero_rtt_capacity_changed(void **state) {
     (void)state;
@@ -190,6 +205,7 @@ int main(void) {
         cmocka_unit_test(
             test_h3_conn_zero_rtt_remembered_limits_before_settings),
         cmocka_unit_test(test_h3_conn_zero_rtt_reduced_settings_either_order),
+        cmocka_unit_test(test_h3_conn_zero_rtt_setting_omitted),
         cmocka_unit_test(test_h3_conn_zero_rtt_capacity_changed),
         cmocka_unit_test(test_h3_conn_zero_rtt_rejected_defaults),
         cmocka_unit_test(test_h3_conn_zero_rtt_nothing_remembered),

@@ -22,13 +22,12 @@ static uint64_t credit_at(const quic_pacer *p, quic_time now) {
         return p->capacity;
     if (p->last == QUIC_TIME_NONE || now <= p->last)
         return p->credit;
-    uint64_t room = p->capacity - p->credit;
-    quic_time elapsed = now - p->last;
-    /* elapsed × rate only when it cannot exceed room + rate: no overflow. */
-    if (elapsed > room / p->rate)
+    uint64_t room = p->capacity - p->credit, earned;
+    /* Asked once or twice per packet: an overflow check, not a division. */
+    if (__builtin_mul_overflow(now - p->last, p->rate, &earned) ||
+        earned >= room)
         return p->capacity;
-    uint64_t c = p->credit + elapsed * p->rate;
-    return c > p->capacity ? p->capacity : c;
+    return p->credit + earned;
 }
 
 static void refill(quic_pacer *p, quic_time now) {

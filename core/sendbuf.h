@@ -90,12 +90,19 @@ int quic_sendbuf_finish(quic_sendbuf *sb);
 bool quic_sendbuf_next(const quic_sendbuf *sb, size_t max_len,
                        uint64_t flow_limit, quic_send_chunk *out);
 
-/* Whether quic_sendbuf_next, given room and no flow-control limit, would
- * return something (lost bytes, unsent bytes, or a FIN to send): a cheap
- * test for the send path, which asks once per packet. */
-static inline bool quic_sendbuf_has_pending(const quic_sendbuf *sb) {
+/* Whether quic_sendbuf_next, given room and |flow_limit|, would return
+ * something (lost bytes, new bytes below the limit, or a FIN to send): a
+ * cheap test for the send path, which asks once per packet. */
+static inline bool quic_sendbuf_can_send(const quic_sendbuf *sb,
+                                         uint64_t flow_limit) {
     return quic_ranges_count(&sb->lost) || sb->fin_lost ||
-           sb->sent_upto < sb->end || (sb->fin && !sb->fin_sent);
+           (sb->sent_upto < sb->end && sb->sent_upto < flow_limit) ||
+           (sb->fin && !sb->fin_sent && sb->sent_upto == sb->end);
+}
+
+/* quic_sendbuf_can_send without a flow-control limit (CRYPTO data). */
+static inline bool quic_sendbuf_has_pending(const quic_sendbuf *sb) {
+    return quic_sendbuf_can_send(sb, UINT64_MAX);
 }
 
 /* Copies bytes [offset, offset + len) into |dst|. Errors:

@@ -474,9 +474,7 @@ bool quic_stream_is_done(const quic_stream *st) {
 }
 
 bool quic_stream_has_send_data(const quic_stream *st) {
-    quic_send_chunk c;
-    return send_is_active(st) &&
-           quic_sendbuf_next(&st->sb, SIZE_MAX, st->tx.limit, &c);
+    return send_is_active(st) && quic_sendbuf_can_send(&st->sb, st->tx.limit);
 }
 
 void quic_streams_requeue_sendable(quic_streams *ss) {

@@ -95,3 +95,16 @@ teardown() { interop_teardown; }
   [ "$output" = "$(printf '%s\n' "GET /index.html 200 $(stat -c %s "$WWW/index.html")" \
     'GET /1mb.bin 200 1000000' 'GET /20mb.bin 200 20000000' 'GET /nope 404 14')" ]
 }
+
+@test "poll_get.c: under 200 lines, the public headers, poll() and a UDP socket only" {
+  local src=$REPO/tests/tools/poll_get.c
+  [ "$(wc -l < "$src")" -lt 200 ]
+  # Its engine includes are the installed public headers; the rest is libc.
+  run sed -n 's/^#include [<"]\(.*\)[>"]$/\1/p' "$src"
+  [ "$(grep '^h3cli/' <<<"$output" | sort | tr '\n' ' ')" = "h3cli/h3.h h3cli/quic.h " ]
+  [ -z "$(grep -vE '^(h3cli/(h3|quic|qpack)\.h|netdb\.h|poll\.h|stdio\.h|stdlib\.h|string\.h|sys/socket\.h|time\.h|unistd\.h)$' <<<"$output")" ]
+  grep -q 'poll(' "$src"
+  grep -q 'SOCK_DGRAM' "$src"
+  # No libev (or any other event library) call.
+  [ -z "$(grep -E '(^|[^a-z_])ev_[a-z_]+\(' "$src")" ]
+}

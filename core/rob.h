@@ -14,9 +14,10 @@
  * stream read as it arrives then allocates nothing). */
 #define QUIC_ROB_CHUNK 4096
 #define QUIC_ROB_NO_FINAL_SIZE UINT64_MAX
-/* Consumed chunks kept for reuse: a batch of datagrams read before the
- * application reads the stream fills a few chunks at a time. */
-#define QUIC_ROB_SPARES 4
+/* Consumed chunks kept for reuse (at most 64 KB per stream): a burst of
+ * datagrams read before the application reads the stream fills up to 16
+ * chunks (a sender's pacing burst is at most 64 KB, core/pacer.h). */
+#define QUIC_ROB_SPARES 16
 
 typedef struct quic_rob_chunk quic_rob_chunk;
 

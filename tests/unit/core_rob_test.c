@@ -271,19 +271,21 @@ static void test_quic_rob_consume_frees_passed_chunks(void **st) {
     counting cnt = {0, -1};
     quic_allocator a = COUNTING_ALLOC(cnt);
     quic_rob rob;
-    quic_rob_init(&rob, &a, 8 * QUIC_ROB_CHUNK);
-    assert_int_equal(push(&rob, 0, 3 * QUIC_ROB_CHUNK, false), 0);
-    assert_int_equal(push(&rob, 3 * QUIC_ROB_CHUNK, 3 * QUIC_ROB_CHUNK, false),
-                     0);
-    assert_int_equal(cnt.live, 1 + 6); /* ring + six chunks */
+    enum { HELD = QUIC_ROB_SPARES + 2 }; /* more than the spares */
+    quic_rob_init(&rob, &a, (HELD + 4) * QUIC_ROB_CHUNK);
+    for (uint64_t k = 0; k < HELD; k++)
+        assert_int_equal(push(&rob, k * QUIC_ROB_CHUNK, QUIC_ROB_CHUNK, false),
+                         0);
+    assert_int_equal(cnt.live, 1 + HELD); /* ring + the chunks */
     assert_int_equal(quic_rob_consume(&rob, 2 * QUIC_ROB_CHUNK - 1), 0);
-    assert_int_equal(cnt.live, 1 + 6); /* chunk 0 kept as a spare */
-    assert_int_equal(quic_rob_consume(&rob, 4 * QUIC_ROB_CHUNK + 1), 0);
-    /* Six consumed: QUIC_ROB_SPARES of them kept, the others freed. */
+    assert_int_equal(cnt.live, 1 + HELD); /* chunk 0 kept as a spare */
+    assert_int_equal(quic_rob_consume(&rob, (HELD - 2) * QUIC_ROB_CHUNK + 1),
+                     0);
+    /* All consumed: QUIC_ROB_SPARES of them kept, the others freed. */
     assert_int_equal(cnt.live, 1 + QUIC_ROB_SPARES);
     /* Far out-of-order data within the window holds only its chunk, which
      * a spare provides. */
-    assert_int_equal(push(&rob, 7 * QUIC_ROB_CHUNK, 10, false), 0);
+    assert_int_equal(push(&rob, (HELD + 3) * QUIC_ROB_CHUNK, 10, false), 0);
     assert_int_equal(cnt.live, 1 + QUIC_ROB_SPARES);
     quic_rob_cleanup(&rob);
     assert_int_equal(cnt.live, 0);

@@ -197,6 +197,7 @@ static quic_conn *conn_alloc(const quic_config *config) {
     conn->max_dgram = 1200;
     quic_evq_init(&conn->events, conn->alloc);
     init_spaces(conn);
+    quic_conn_path_init(conn);
     if (config->cc == QUIC_CC_RENO) {
         quic_cc_reno_init(&conn->cc_state.reno, conn->max_dgram);
         conn->cc = &conn->cc_state.reno.base;
@@ -293,11 +294,11 @@ int quic_conn_receive_datagram(quic_conn *conn, uint8_t *data, size_t len,
     quic_conn_end_borrow(conn);
     if (conn->state == CONN_STATE_IDLE || conn->state == CONN_STATE_CLOSED)
         return 0;
-    /* A server learns its peer from the first datagram. Migration is not
-     * supported: later datagrams from elsewhere are processed, but replies
-     * keep going to the first address. */
+    /* A server learns its peer from the first datagram; later ones from
+     * elsewhere may move it (conn_path.c, RFC 9000 §9.3). */
     if (conn->peer_addr.len == 0)
         conn->peer_addr = *peer;
+    quic_conn_path_on_datagram(conn, peer, len);
     return quic_conn_process_datagram(conn, data, len, ecn, conn->now);
 }
 
@@ -360,6 +361,7 @@ quic_time quic_conn_get_timer(const quic_conn *conn) {
     t = min_time(t, quic_conn_ack_timer(conn));
     t = min_time(t, quic_conn_pacing_timer(conn));
     t = min_time(t, quic_conn_key_update_timer(conn));
+    t = min_time(t, quic_conn_path_timer(conn));
     return t;
 }
 
@@ -406,6 +408,10 @@ int quic_conn_handle_timer(quic_conn *conn, quic_time now) {
         return 0;
     }
     quic_conn_key_update_handle_timer(conn, now);
+    quic_conn_path_handle_timer(conn, now);
+    if (conn->state != CONN_STATE_ESTABLISHED &&
+        conn->state != CONN_STATE_HANDSHAKE)
+        return 0; /* validation failed with nowhere to go back to */
     conn_space *app = &conn->spaces[QUIC_PN_SPACE_APPLICATION];
     if (now >= app->ack_deadline) {
         app->ack_immediate = true;

@@ -240,6 +240,14 @@ int quic_conn_change_connection_id(quic_conn *conn) {
     return quic_peer_cids_switch(&conn->peer_cids);
 }
 
+int quic_conn_migrate(quic_conn *conn, quic_time now) {
+    if (!conn)
+        return QUIC_ERR_INVALID_ARGUMENT;
+    if (now > conn->now)
+        conn->now = now;
+    return quic_conn_path_migrate(conn, conn->now);
+}
+
 void quic_conn_get_stats(const quic_conn *conn, quic_conn_stats *out) {
     memset(out, 0, sizeof(*out));
     if (!conn)

@@ -1,6 +1,6 @@
 /* core/conn_app_out.c — the frames only 1-RTT packets carry, written into
  * the packet being built: HANDSHAKE_DONE, flow-control and stream-count
- * frames, connection IDs, stream control frames, PATH_RESPONSE, PINGs,
+ * frames, connection IDs, stream control frames, PINGs,
  * DATAGRAM frames, then STREAM data round-robin over the streams that
  * have some. Each is recorded for recovery (conn_frames.c reacts). */
 #include "core/conn_internal.h"
@@ -104,14 +104,7 @@ static void write_cid_frames(quic_conn *conn, conn_pkt_ctx *ctx) {
         pc->n_retire--;
         add_rec(conn, CONN_FR_RETIRE_CONNECTION_ID, 0, seq, 0, 0);
     }
-    if (conn->path_response_pending) {
-        quic_frame f;
-        memset(&f, 0, sizeof(f));
-        f.type = QUIC_FRAME_PATH_RESPONSE;
-        memcpy(f.u.path_response.data, conn->path_response, 8);
-        if (put_frame(ctx, &f))
-            conn->path_response_pending = false;
-    }
+    /* PATH_RESPONSE goes in a probe datagram of its own (conn_path.c). */
 }
 
 /* One stream's pending control frames; false when the packet is full. */

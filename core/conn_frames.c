@@ -219,11 +219,11 @@ static int on_datagram(quic_conn *conn, const quic_frame *f, size_t wire_len) {
     return rc < 0 ? rc : 0;
 }
 
-static int on_path_challenge(quic_conn *conn, const quic_frame *f) {
-    memcpy(conn->path_response, f->u.path_challenge.data,
-           sizeof(conn->path_response));
-    conn->path_response_pending = true;
-    return 0;
+/* RFC 9000 §9.1: packets with only these frames are probing packets. */
+static bool is_probing_frame(uint64_t type) {
+    return type == QUIC_FRAME_PADDING || type == QUIC_FRAME_PATH_CHALLENGE ||
+           type == QUIC_FRAME_PATH_RESPONSE ||
+           type == QUIC_FRAME_NEW_CONNECTION_ID;
 }
 
 static int handle_frame(quic_conn *conn, quic_pn_space space,
@@ -237,8 +237,10 @@ static int handle_frame(quic_conn *conn, quic_pn_space space,
     case QUIC_FRAME_PING:
     case QUIC_FRAME_DATA_BLOCKED:
     case QUIC_FRAME_STREAMS_BLOCKED_BIDI:
-    case QUIC_FRAME_STREAMS_BLOCKED_UNI:
-    case QUIC_FRAME_PATH_RESPONSE: return 0;
+    case QUIC_FRAME_STREAMS_BLOCKED_UNI: return 0;
+    case QUIC_FRAME_PATH_RESPONSE:
+        quic_conn_path_on_response(conn, f->u.path_response.data);
+        return 0;
     case QUIC_FRAME_ACK:
     case QUIC_FRAME_ACK_ECN: return on_ack(conn, space, f);
     case QUIC_FRAME_CRYPTO: return on_crypto(conn, space, f);
@@ -264,7 +266,9 @@ static int handle_frame(quic_conn *conn, quic_pn_space space,
     case QUIC_FRAME_NEW_CONNECTION_ID: return on_new_connection_id(conn, f);
     case QUIC_FRAME_RETIRE_CONNECTION_ID:
         return on_retire_connection_id(conn, f, dcid);
-    case QUIC_FRAME_PATH_CHALLENGE: return on_path_challenge(conn, f);
+    case QUIC_FRAME_PATH_CHALLENGE:
+        quic_conn_path_on_challenge(conn, f->u.path_challenge.data);
+        return 0;
     case QUIC_FRAME_CONNECTION_CLOSE:
     case QUIC_FRAME_CONNECTION_CLOSE_APP:
         on_connection_close(conn, f);
@@ -283,7 +287,7 @@ static int handle_frame(quic_conn *conn, quic_pn_space space,
 
 int quic_conn_process_frames(quic_conn *conn, int pkt_type, quic_pn_space space,
                              const quic_cid *dcid, const uint8_t *p, size_t len,
-                             bool *eliciting) {
+                             bool *eliciting, bool *non_probing) {
     const uint8_t *end = p + len;
     while (p < end && conn->state < CONN_STATE_CLOSING) {
         quic_frame f;
@@ -294,6 +298,8 @@ int quic_conn_process_frames(quic_conn *conn, int pkt_type, quic_pn_space space,
         if (rc == 0) {
             if (quic_frame_is_ack_eliciting(f.type))
                 *eliciting = true;
+            if (!is_probing_frame(f.type))
+                *non_probing = true;
             rc = handle_frame(conn, space, dcid, &f, (size_t)used);
         }
         if (rc == QUIC_ERR_NOMEM)
@@ -432,6 +438,9 @@ static int on_frame_lost(quic_conn *conn, quic_pn_space space,
             quic_streams_want_send(&conn->streams, st);
         return 0;
     case CONN_FR_PING: return quic_conn_send_ping(conn, r->stream_id);
+    case CONN_FR_PATH_CHALLENGE:
+        quic_conn_path_on_challenge_lost(conn);
+        return 0;
     case CONN_FR_MAX_STREAM_DATA:
     case CONN_FR_STREAM_DATA_BLOCKED:
     case CONN_FR_RESET_STREAM:

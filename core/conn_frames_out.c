@@ -47,11 +47,10 @@ static bool crypto_pending(const conn_space *s) {
 static bool app_control_pending(const quic_conn *conn) {
     const quic_streams *ss = &conn->streams;
     return conn->handshake_done_pending || conn->new_token_pending ||
-           conn->max_data_pending || conn->path_response_pending ||
-           conn->n_pings || conn->ping_probe || ss->max_streams_pending[0] ||
-           ss->max_streams_pending[1] || ss->local_blocked_pending[0] ||
-           ss->local_blocked_pending[1] || ss->ctrl_queue.head ||
-           conn->peer_cids.n_retire ||
+           conn->max_data_pending || conn->n_pings || conn->ping_probe ||
+           ss->max_streams_pending[0] || ss->max_streams_pending[1] ||
+           ss->local_blocked_pending[0] || ss->local_blocked_pending[1] ||
+           ss->ctrl_queue.head || conn->peer_cids.n_retire ||
            (conn->conn_blocked &&
             quic_flowctl_tx_should_send_blocked(&conn->tx_fc)) ||
            quic_local_cids_next_pending((quic_local_cids *)&conn->local_cids);
@@ -185,6 +184,10 @@ static int write_close(quic_conn *conn, conn_pkt_ctx *ctx) {
 int quic_conn_write_frames(quic_conn *conn, conn_pkt_ctx *ctx, quic_time now) {
     if (conn->state == CONN_STATE_CLOSING)
         return write_close(conn, ctx);
+    if (ctx->path_probe) { /* probing frames only: no ACK (RFC 9000 §9.1) */
+        quic_conn_write_path_frames(conn, ctx);
+        return 0;
+    }
     conn_space *s = &conn->spaces[ctx->space];
     /* RFC 9000 §12.4 Table 3: no ACK in 0-RTT packets. */
     if (s->ack_pending && !ctx->zero_rtt)

@@ -53,6 +53,7 @@ enum conn_frame_kind {
     CONN_FR_NEW_CONNECTION_ID,    /* offset = sequence number */
     CONN_FR_RETIRE_CONNECTION_ID, /* offset = sequence number */
     CONN_FR_NEW_TOKEN,
+    CONN_FR_PATH_CHALLENGE, /* a PATH_CHALLENGE (conn_path.c) */
 };
 #define CONN_FR_FLAG_FIN 0x01u
 #define CONN_FR_FLAG_UNI 0x02u
@@ -74,6 +75,50 @@ typedef struct conn_space {
     unsigned probes; /* PTO probe packets owed (RFC 9002 §6.2.4) */
     bool discarded;  /* keys dropped (RFC 9001 §4.9) */
 } conn_space;
+
+/* PATH_CHALLENGE data we keep waiting for an answer (resent ones too). */
+#define CONN_PATH_CHALLENGES 8
+
+/* Path validation and connection migration (RFC 9000 §8.2, §9):
+ * conn_path.c. There is one path in use, conn->peer_addr; a server follows
+ * its client to a new address, a client moves on quic_conn_migrate. */
+typedef struct conn_path_state {
+    /* The source of the datagram being processed, and its length. */
+    quic_addr rx_peer;
+    size_t rx_len;
+    /* The largest packet number of a non-probing 1-RTT packet (§9.3: only
+     * it moves the path); QUIC_PN_NONE before any. */
+    uint64_t largest_non_probing;
+    /* Validation of the path in use (peer_addr), when |validating|. */
+    bool validating;
+    bool challenge_pending; /* a PATH_CHALLENGE waits to be sent */
+    uint8_t challenges[CONN_PATH_CHALLENGES][8]; /* sent, newest last */
+    size_t n_challenges;
+    quic_time deadline; /* validation is abandoned then (§8.2.4) */
+    /* Without an answer a new PATH_CHALLENGE goes at |resend_at|, after a
+     * PTO that doubles each time (§9.4: no more aggressive than that). */
+    quic_time resend_at, resend_after;
+    quic_time last_challenge; /* when the newest one was sent */
+    /* Server: the last validated path, to go back to when validation fails
+     * (§9.3.2), with the congestion and RTT state it had. */
+    bool has_fallback;
+    quic_addr fallback_addr;
+    quic_rtt fallback_rtt;
+    union {
+        quic_cc_reno reno;
+        quic_cc_cubic cubic;
+    } fallback_cc;
+    /* PATH_RESPONSE owed (§8.2.2): the data is conn->path_response; it
+     * goes to the address the challenge came from. */
+    quic_addr response_to;
+    /* Bytes received from and sent to one address other than peer_addr,
+     * the last that probed us: an off-path PATH_RESPONSE is limited to
+     * three times what came from there (§8.2.1, §8.1). */
+    quic_addr probe_addr;
+    uint64_t probe_rx, probe_tx;
+    /* The address the probe datagram being built goes to. */
+    quic_addr probe_to;
+} conn_path_state;
 
 /* A PING whose acknowledgement the application waits for. */
 typedef struct conn_ping {
@@ -189,6 +234,7 @@ struct quic_conn {
     /* PATH_RESPONSE owed for the latest PATH_CHALLENGE (RFC 9000 §8.2.2). */
     uint8_t path_response[8];
     bool path_response_pending;
+    conn_path_state path;
 
     /* DATAGRAM frames to send, oldest first. */
     conn_dgram_out *dgrams;
@@ -233,6 +279,9 @@ typedef struct conn_pkt_ctx {
     quic_pn_space space;
     bool zero_rtt; /* an application-space packet with 0-RTT keys */
     bool eliciting, in_flight;
+    /* A probe datagram (conn_path.c): PATH_CHALLENGE/PATH_RESPONSE and
+     * PADDING only, to conn->path.probe_to, padded to 1200 bytes. */
+    bool path_probe;
 } conn_pkt_ctx;
 
 /* ---- conn.c ---------------------------------------------------------------
@@ -442,12 +491,13 @@ int quic_conn_process_datagram(quic_conn *conn, uint8_t *data, size_t len,
  */
 
 /* Processes the frames of one decrypted packet of |pkt_type| in |space|,
- * whose DCID was |dcid|; sets |*eliciting| if one was ack-eliciting. A
+ * whose DCID was |dcid|; sets |*eliciting| if one was ack-eliciting and
+ * |*non_probing| if one was not a probing frame (RFC 9000 §9.1). A
  * violation closes the connection (the return value is then its internal
  * code); QUIC_ERR_NOMEM is fatal. */
 int quic_conn_process_frames(quic_conn *conn, int pkt_type, quic_pn_space space,
                              const quic_cid *dcid, const uint8_t *p, size_t len,
-                             bool *eliciting);
+                             bool *eliciting, bool *non_probing);
 /* Acts on the acknowledged and lost packets recovery reported. */
 int quic_conn_process_recovery_results(quic_conn *conn);
 /* Client, 0-RTT rejected (RFC 9001 §4.6.2): the frames of every packet
@@ -485,6 +535,42 @@ int quic_conn_build_datagrams(quic_conn *conn, quic_time now, uint8_t *buf,
 quic_time quic_conn_pacing_timer(const quic_conn *conn);
 /* The ACK delay timer of the application space. */
 quic_time quic_conn_ack_timer(const quic_conn *conn);
+
+/* ---- conn_path.c ------------------------------------------------------------
+ */
+
+/* Sets up the path state of a new connection. */
+void quic_conn_path_init(quic_conn *conn);
+/* A datagram of |len| bytes arrived from |peer|: remembered as the source
+ * of the packets about to be processed. */
+void quic_conn_path_on_datagram(quic_conn *conn, const quic_addr *peer,
+                                size_t len);
+/* A 1-RTT packet |pn| from the current datagram was processed; it carried
+ * a non-probing frame when |non_probing| (RFC 9000 §9.1). A server moves
+ * to the datagram's source when it is the highest-numbered non-probing
+ * packet (§9.3). */
+void quic_conn_path_on_packet(quic_conn *conn, uint64_t pn, bool non_probing);
+/* A PATH_CHALLENGE arrived: its PATH_RESPONSE goes to the datagram's
+ * source. */
+void quic_conn_path_on_challenge(quic_conn *conn, const uint8_t data[8]);
+/* A PATH_RESPONSE arrived: validates the path when it answers one of our
+ * challenges (§8.2.3). */
+void quic_conn_path_on_response(quic_conn *conn, const uint8_t data[8]);
+/* A packet with one of our PATH_CHALLENGE frames was lost: a new one goes
+ * while the validation lasts. */
+void quic_conn_path_on_challenge_lost(quic_conn *conn);
+/* When validation is abandoned, or QUIC_TIME_NONE. */
+quic_time quic_conn_path_timer(const quic_conn *conn);
+void quic_conn_path_handle_timer(quic_conn *conn, quic_time now);
+/* True when a probe datagram is due: sets conn->path.probe_to and the
+ * bytes the amplification limit allows towards it in |*allowance|. */
+bool quic_conn_path_probe_due(quic_conn *conn, size_t *allowance);
+/* Writes the path frames for conn->path.probe_to into the open packet. */
+void quic_conn_write_path_frames(quic_conn *conn, conn_pkt_ctx *ctx);
+/* A probe datagram of |len| bytes went to conn->path.probe_to. */
+void quic_conn_path_probe_sent(quic_conn *conn, size_t len);
+/* Client: moves to a new local address (quic_conn_migrate). */
+int quic_conn_path_migrate(quic_conn *conn, quic_time now);
 
 /* ---- conn_qlog.c ------------------------------------------------------------
  * Each call is a no-op when the config has no qlog sink. */

@@ -240,16 +240,19 @@ static int process_protected(quic_conn *conn, const quic_packet_header *h,
                                 : "packet without frames");
         return 0;
     }
-    bool eliciting = false;
+    bool eliciting = false, non_probing = false;
     quic_cid dcid;
     quic_cid_from_bytes(&dcid, h->dcid, h->dcid_len);
-    int rc = quic_conn_process_frames(conn, h->type, space, &dcid,
-                                      pkt + hdr_len, (size_t)n, &eliciting);
+    int rc =
+        quic_conn_process_frames(conn, h->type, space, &dcid, pkt + hdr_len,
+                                 (size_t)n, &eliciting, &non_probing);
     if (rc == QUIC_ERR_NOMEM)
         return rc;
     if (quic_ranges_add(&s->received, pn, pn + 1) == QUIC_ERR_NOMEM)
         return QUIC_ERR_NOMEM;
     schedule_ack(conn, s, space, pn, eliciting, now);
+    if (!h->is_long && conn->state < CONN_STATE_CLOSING)
+        quic_conn_path_on_packet(conn, pn, non_probing);
     count_ecn(s, ecn);
     after_packet(conn, h->type, now);
     return 0;
@@ -363,8 +366,6 @@ int quic_conn_process_datagram(quic_conn *conn, uint8_t *data, size_t len,
     if (conn->state != CONN_STATE_HANDSHAKE &&
         conn->state != CONN_STATE_ESTABLISHED)
         return 0;
-    if (!conn->address_validated)
-        conn->rx_bytes_unvalidated += len;
     /* Decryption works in place: keep what a stateless reset check needs. */
     uint8_t tail[16];
     bool short_header = len >= 21 && !(data[0] & 0x80);

@@ -180,6 +180,8 @@ static void abort_packet(quic_conn *conn, conn_pkt_ctx *ctx) {
 /* RFC 9000 §14.1: a client pads every datagram with an Initial packet, a
  * server every one with an ack-eliciting Initial packet. */
 static bool needs_padding(const quic_conn *conn, const conn_pkt_ctx *ctx) {
+    if (ctx->path_probe) /* RFC 9000 §8.2.1, §8.2.2 */
+        return true;
     bool open_initial = ctx->open && ctx->space == QUIC_PN_SPACE_INITIAL;
     if (conn->is_client)
         return ctx->has_initial || open_initial;
@@ -229,19 +231,22 @@ static int finish_datagram(quic_conn *conn, conn_pkt_ctx *ctx, quic_time now) {
     return close_packet(conn, ctx, pad, now);
 }
 
-/* Builds one datagram of at most |size| bytes at |start|; returns its
- * length (0: nothing to send) or an error. */
+/* Builds one datagram of at most |size| bytes at |start| (a probe
+ * datagram of path frames when |path_probe|, which the congestion window
+ * does not gate); returns its length (0: nothing to send) or an error. */
 static int build_datagram(quic_conn *conn, uint8_t *start, size_t size,
-                          quic_time now) {
+                          bool path_probe, quic_time now) {
     conn_pkt_ctx ctx;
     memset(&ctx, 0, sizeof(ctx));
     ctx.start = ctx.pos = start;
     ctx.end = start + size;
+    ctx.path_probe = path_probe;
     quic_conn_send_budget(conn, &ctx, now);
-    for (int sp = 0; sp < QUIC_PN_SPACE_COUNT; sp++) {
+    for (int sp = path_probe ? QUIC_PN_SPACE_APPLICATION : 0;
+         sp < QUIC_PN_SPACE_COUNT; sp++) {
         quic_pn_space space = (quic_pn_space)sp;
         if (!space_can_send(conn, space) ||
-            !quic_conn_space_wants_send(conn, &ctx, space))
+            (!path_probe && !quic_conn_space_wants_send(conn, &ctx, space)))
             continue;
         int rc = ctx.open ? close_packet(conn, &ctx, 0, now) : 0;
         if (rc == 0)
@@ -263,6 +268,30 @@ static void note_app_limited(quic_conn *conn) {
     quic_recovery_set_app_limited(&conn->rec, room && !conn->pacing_blocked);
 }
 
+/* A PATH_CHALLENGE/PATH_RESPONSE datagram when one is due (conn_path.c),
+ * alone in its batch since it may go to another address. Returns 1 when
+ * it was built into |buf|/|out|, 0 when none, or an error. */
+static int build_path_probe(quic_conn *conn, uint8_t *buf, size_t size,
+                            quic_datagram *out, quic_time now) {
+    size_t allowed;
+    if (!quic_conn_path_probe_due(conn, &allowed))
+        return 0;
+    if (allowed == SIZE_MAX)
+        allowed = amplification_allowance(conn);
+    size_t want = size < allowed ? size : allowed;
+    if (want < 64)
+        return 0;
+    int len = build_datagram(conn, buf, want, true, now);
+    if (len <= 0)
+        return len;
+    quic_conn_path_probe_sent(conn, (size_t)len);
+    out->offset = 0;
+    out->len = (size_t)len;
+    out->peer = conn->path.probe_to;
+    out->ecn = 0;
+    return 1;
+}
+
 int quic_conn_build_datagrams(quic_conn *conn, quic_time now, uint8_t *buf,
                               size_t cap, quic_datagram *out, size_t max) {
     size_t off = 0, n = 0, size = conn->max_dgram;
@@ -272,6 +301,9 @@ int quic_conn_build_datagrams(quic_conn *conn, quic_time now, uint8_t *buf,
         quic_pacer_update(&conn->pacer, quic_cc_cwnd(conn->cc),
                           conn->rec.rtt.smoothed_rtt, now);
     conn->pacing_blocked = false;
+    int probe = max > 0 ? build_path_probe(conn, buf, size, out, now) : 0;
+    if (probe != 0)
+        return probe;
     while (n < max && cap - off >= size) {
         size_t allowed = amplification_allowance(conn);
         size_t want = size < allowed ? size : allowed;
@@ -279,7 +311,7 @@ int quic_conn_build_datagrams(quic_conn *conn, quic_time now, uint8_t *buf,
             quic_recovery_set_amplification_limited(&conn->rec, want < 64, now);
         if (want < 64)
             break;
-        int len = build_datagram(conn, buf + off, want, now);
+        int len = build_datagram(conn, buf + off, want, false, now);
         if (len < 0)
             return len;
         if (len == 0) {

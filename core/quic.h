@@ -439,15 +439,30 @@ const char *quic_wire_error_name(uint64_t code);
  * (a server, or called twice), QUIC_ERR_TLS, QUIC_ERR_NOMEM. */
 int quic_conn_connect(quic_conn *conn, const quic_addr *peer, quic_time now);
 
-/* Feeds one received UDP datagram (it may hold coalesced packets). |data| is
- * decrypted in place and is garbage afterwards. |ecn| is the codepoint read
- * from the IP header (0-3). Packets that cannot be used are dropped as RFC
- * 9000 says; a protocol violation closes the connection (a
- * ConnectionTerminated event follows), neither is an error of the call. A
- * server connection takes its peer address from its first datagram;
- * connection migration is not supported: datagrams from another address
- * are processed, replies keep going to the first one. Ignored after the
- * connection is closed. Errors: QUIC_ERR_NOMEM (fatal),
+/* Feeds one received UDP datagram (it may hold coalesced packets), which
+ * came from |peer|. |data| is decrypted in place and is garbage afterwards.
+ * |ecn| is the codepoint read from the IP header (0-3). Packets that cannot
+ * be used are dropped as RFC 9000 says; a protocol violation closes the
+ * connection (a ConnectionTerminated event follows), neither is an error of
+ * the call. Ignored after the connection is closed.
+ * Addresses and migration (RFC 9000 §8.2, §9): a server connection takes
+ * its peer address from its first datagram. Once the handshake is
+ * confirmed, a server follows its client: the highest-numbered packet
+ * with a non-probing frame (§9.1) from another address moves it there —
+ * every later datagram from quic_conn_datagrams_to_send names the new
+ * address in quic_datagram.peer, so the caller must send to that field,
+ * never to an address it remembers. Until the new address answers a
+ * PATH_CHALLENGE, at most three times the bytes received from it are sent
+ * there (§9.3.1); after three PTOs without an answer the connection goes
+ * back to the last validated address (§9.3.2). Congestion and RTT state
+ * are reset unless only the port changed (a NAT rebinding, §9.4), and a
+ * spare connection ID of the peer's is used on the new path (§9.5).
+ * Probing packets (only PATH_CHALLENGE, PATH_RESPONSE, NEW_CONNECTION_ID,
+ * PADDING) do not move the path; their PATH_CHALLENGE is answered to the
+ * address it came from, within three times what that address sent. No
+ * event is raised: quic_conn_get_stats counts path changes and
+ * validations. A client never follows a change of its server's address
+ * (no preferred address, §9.6). Errors: QUIC_ERR_NOMEM (fatal),
  * QUIC_ERR_INVALID_ARGUMENT (NULL |conn|, |peer| or |data|, or a |peer|
  * length over its array). */
 int quic_conn_receive_datagram(quic_conn *conn, uint8_t *data, size_t len,
@@ -459,13 +474,16 @@ int quic_conn_receive_datagram(quic_conn *conn, uint8_t *data, size_t len,
  * |out| (capacity |max|). Datagrams of one call go to one peer and all but
  * the last have the same length, so the caller can send them with UDP GSO:
  * a batch therefore ends early after a shorter datagram — call again until
- * it returns 0. Returns the number of datagrams (0 when nothing is due:
- * congestion, pacing — quic_conn_get_timer then says when — or nothing to
- * send). Datagrams are at most 1200 bytes until the handshake is confirmed,
- * then the smaller of the config's and the peer's max_udp_payload_size (no
- * path MTU discovery). Errors: QUIC_ERR_NOBUF (|cap| below one max-size
- * datagram: keep 1500 bytes or more), QUIC_ERR_INVALID_ARGUMENT, and the
- * fatal QUIC_ERR_NOMEM. */
+ * it returns 0. A datagram carrying PATH_CHALLENGE or PATH_RESPONSE comes
+ * alone in its batch (padded to 1200 bytes, RFC 9000 §8.2.1) and may name
+ * another |peer| than the others (an answer to a peer probing a new path):
+ * always send each batch to its own quic_datagram.peer. Returns the number of
+ * datagrams (0 when nothing is due: congestion, pacing — quic_conn_get_timer
+ * then says when — or nothing to send). Datagrams are at most 1200 bytes until
+ * the handshake is confirmed, then the smaller of the config's and the peer's
+ * max_udp_payload_size (no path MTU discovery). Errors: QUIC_ERR_NOBUF (|cap|
+ * below one max-size datagram: keep 1500 bytes or more),
+ * QUIC_ERR_INVALID_ARGUMENT, and the fatal QUIC_ERR_NOMEM. */
 int quic_conn_datagrams_to_send(quic_conn *conn, quic_time now, uint8_t *buf,
                                 size_t cap, quic_datagram *out, size_t max);
 
@@ -582,6 +600,27 @@ int quic_conn_request_key_update(quic_conn *conn);
  * is not open). */
 int quic_conn_change_connection_id(quic_conn *conn);
 
+/* Client connection migration (RFC 9000 §9.2): the caller has moved the
+ * connection to a new local address — typically it opened a new UDP
+ * socket, and from now on sends this connection's datagrams from it and
+ * reads the server's answers there (the engine never sees local
+ * addresses; the server's address stays the same). The engine switches to
+ * an unused connection ID of the server's (§9.5: never the same ID from
+ * two local addresses) and retires the old one, resets the congestion
+ * controller and RTT estimator (§9.4), and validates the new path: a
+ * PATH_CHALLENGE in a probe datagram padded to 1200 bytes, followed at
+ * once by the pending data (non-probing packets make the server follow,
+ * §9.3). quic_conn_get_stats counts the validation as succeeded or, after
+ * three PTOs without an answer (§8.2.4), failed; a failed validation does
+ * not close the connection (the old address is gone: the connection
+ * carries on, and the idle timeout ends it if the new path is dead).
+ * Errors: QUIC_ERR_INVALID_ARGUMENT (NULL |conn|), QUIC_ERR_INVALID_STATE
+ * (a server, the handshake not confirmed, the connection not open, the
+ * server sent disable_active_migration, or no unused connection ID of the
+ * server's is left — it issues them with NEW_CONNECTION_ID, up to our
+ * quic_config.active_connection_id_limit). */
+int quic_conn_migrate(quic_conn *conn, quic_time now);
+
 /* Figures for -v output, ping and benchmarks. */
 typedef struct quic_conn_stats {
     quic_time smoothed_rtt, rtt_variance, min_rtt, latest_rtt;
@@ -594,6 +633,13 @@ typedef struct quic_conn_stats {
     uint32_t version;      /* in use: the negotiated one (RFC 9368) */
     uint16_t cipher_suite; /* TLS id, e.g. 0x1301 */
     quic_cid local_cid, peer_cid;
+    /* Connection migration (RFC 9000 §9; see quic_conn_migrate): how many
+     * times the path in use changed (a server following its client to a
+     * new address or back to the last validated one, a client's
+     * quic_conn_migrate), how many path validations succeeded (a
+     * PATH_RESPONSE echoed our PATH_CHALLENGE) and how many were
+     * abandoned after three PTOs (§8.2.4). */
+    uint64_t path_changes, paths_validated, path_validations_failed;
 } quic_conn_stats;
 
 /* Fills |out| (zeros for a NULL |conn|). */

@@ -48,6 +48,17 @@ typedef void (*pair_event_fn)(pair *p, bool is_client, const quic_event *ev,
 typedef bool (*pair_tamper_fn)(pair *p, bool from_client, uint8_t *data,
                                size_t *len, size_t cap, void *arg);
 
+/* Called for every datagram a side sends that |tamper| kept, with the
+ * address the engine gave it (quic_datagram.peer); return false to drop it
+ * (e.g. sent to an address nobody holds any more). */
+typedef bool (*pair_route_fn)(pair *p, bool from_client, const quic_addr *to,
+                              const uint8_t *data, size_t len, void *arg);
+/* Called for every datagram as it is delivered: the source address the
+ * receiver is told, or NULL for the sender's current pair_side.addr. */
+typedef const quic_addr *(*pair_source_fn)(pair *p, bool to_client,
+                                           const uint8_t *data, size_t len,
+                                           void *arg);
+
 struct pair {
     uint64_t seed;
     test_rng rng;
@@ -64,6 +75,10 @@ struct pair {
     bool retry_forgotten; /* the server is created as if no Retry was sent */
     quic_cid retry_odcid, retry_scid;
     unsigned retries_sent;
+    /* Optional address hooks for migration tests (NULL: every datagram
+     * reaches the other side, from the sender's pair_side.addr). */
+    pair_route_fn route;
+    pair_source_fn source;
 };
 
 /* Default configs for the test certificates (tests/certs) and ALPN "h3";
@@ -91,6 +106,9 @@ bool pair_both_terminated(pair *p, void *arg); /* both sides terminated */
 
 /* The bytes |side| received on |stream_id| (NULL if none yet). */
 pair_stream *pair_stream_get(pair_side *side, uint64_t stream_id);
+
+/* An IPv4 loopback-style address 127.0.0.|host|:|port| for a side's addr. */
+void pair_make_addr(quic_addr *a, uint8_t host, uint16_t port);
 
 /* Frees everything; prints the seed when |failed|. */
 void pair_cleanup(pair *p);

@@ -38,15 +38,19 @@ void pair_default_configs(quic_config *client, quic_config *server) {
     server->key_file = key;
 }
 
-static void make_addr(quic_addr *a, uint16_t port) {
+void pair_make_addr(quic_addr *a, uint8_t host, uint16_t port) {
     struct sockaddr_in sin;
     memset(&sin, 0, sizeof(sin));
     sin.sin_family = AF_INET;
     sin.sin_port = htons(port);
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sin.sin_addr.s_addr = htonl(0x7f000000u | host);
     memset(a, 0, sizeof(*a));
     a->len = sizeof(sin);
     memcpy(a->data, &sin, sizeof(sin));
+}
+
+static void make_addr(quic_addr *a, uint16_t port) {
+    pair_make_addr(a, 1, port);
 }
 
 void pair_init(pair *p, uint64_t seed, const netsim_config *c2s,
@@ -196,6 +200,9 @@ static void flush_datagrams(pair *p, bool is_client) {
             if (p->tamper &&
                 !p->tamper(p, is_client, tmp, &len, sizeof(tmp), p->arg))
                 continue;
+            if (p->route &&
+                !p->route(p, is_client, &d[i].peer, tmp, len, p->arg))
+                continue;
             netsim_send(link, p->now, tmp, len);
         }
         /* A batch ends early at a datagram of another length (GSO
@@ -262,9 +269,11 @@ static void deliver(pair *p, bool to_client, uint8_t *buf, size_t len) {
             quic_conn_new(&side->conn, &side->cfg, &sp) < 0)
             return;
     }
+    const quic_addr *src =
+        p->source ? p->source(p, to_client, buf, len, p->arg) : NULL;
     if (side->conn)
-        quic_conn_receive_datagram(side->conn, buf, len, &from->addr, 0,
-                                   p->now);
+        quic_conn_receive_datagram(side->conn, buf, len,
+                                   src ? src : &from->addr, 0, p->now);
     settle(p, to_client);
 }
 

@@ -278,9 +278,17 @@ uint32_t quic_keys_version(const quic_keys *keys) {
 
 void quic_keys_nonce(const quic_keys *keys, uint64_t pn,
                      uint8_t nonce[QUIC_AEAD_IV_LEN]) {
+    /* RFC 9001 §5.3: the IV XOR the packet number, left-padded to its
+     * length; the last 8 bytes as one big-endian word. */
+    uint64_t tail;
     memcpy(nonce, keys->iv, QUIC_AEAD_IV_LEN);
-    for (int i = 0; i < 8; i++)
-        nonce[QUIC_AEAD_IV_LEN - 1 - i] ^= (uint8_t)(pn >> (8 * i));
+    memcpy(&tail, nonce + QUIC_AEAD_IV_LEN - 8, 8);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    tail ^= __builtin_bswap64(pn);
+#else
+    tail ^= pn;
+#endif
+    memcpy(nonce + QUIC_AEAD_IV_LEN - 8, &tail, 8);
 }
 
 int quic_keys_seal(quic_keys *keys, uint64_t pn, const uint8_t *aad,

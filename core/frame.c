@@ -550,6 +550,14 @@ static size_t max_data_fitting(size_t header, size_t data_len, bool with_len,
     size_t room = space - header;
     if (!with_len)
         return data_len < room ? data_len : room;
+    if (room <= 16385) {
+        /* Any packet: a 2-byte Length carries up to room - 2 bytes, a
+         * 1-byte one up to 63; the larger wins. */
+        size_t d2 = room > 2 ? room - 2 : 0, d1 = room - 1 < 63 ? room - 1 : 63;
+        d2 = d2 < data_len ? d2 : data_len;
+        d1 = d1 < data_len ? d1 : data_len;
+        return d1 > d2 ? d1 : d2;
+    }
     /* Try each Length width; the widest that works wins. */
     size_t best = 0;
     static const size_t widths[] = {1, 2, 4, 8};

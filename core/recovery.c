@@ -588,7 +588,7 @@ int quic_recovery_ack_begin(quic_recovery *rec, quic_pn_space space,
  * have kept this packet from being declared lost: the packet threshold
  * past its distance from the largest acknowledged, the time threshold past
  * the time it took to be acknowledged, in RTTs (as RACK's reordering window
- * grows, RFC 8985 §6.2). Its frames were retransmitted already; the
+ * grows, RFC 8985). Its frames were retransmitted already; the
  * tombstone turns into an acknowledged one so it counts once. */
 static void on_spurious_loss(quic_recovery *rec, quic_recovery_space *sp,
                              quic_sent_packet *p) {

@@ -15,8 +15,8 @@
 #define QUIC_TIME_THRESHOLD_8 9 /* kTimeThreshold = 9/8, in eighths */
 #define QUIC_GRANULARITY QUIC_MS
 /* Bounds of the reordering thresholds that spurious losses raise (RFC 9002
- * §6.1.1, §6.1.2): the time threshold stops at 2 RTTs, RACK's cap of one RTT
- * of reordering window (RFC 8985 §6.2); the packet threshold, which only
+ * §6.1.1, §6.1.2): the time threshold stops at 2 RTTs, as RACK bounds its
+ * reordering window by one SRTT (RFC 8985); the packet threshold, which only
  * ever detects a loss sooner than the time threshold would, at 1024. */
 #define QUIC_MAX_PACKET_THRESHOLD 1024
 #define QUIC_MAX_TIME_THRESHOLD_8 16

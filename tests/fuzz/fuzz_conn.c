@@ -7,10 +7,11 @@
  * The first input byte picks a scenario that first brings the pair to a
  * state the script would rarely reach alone: a server demanding a Retry,
  * a Version Negotiation answer, compatible version negotiation (v1 to v2),
- * 0-RTT resumption with a session ticket, a completed handshake, or one
- * with key updates. Nothing may crash, leak or read out of bounds; every
- * event's data is touched. Certificates: tests/certs (run from the repository
- * root), or $H3CLI_TEST_CERTS. */
+ * 0-RTT resumption with a session ticket, a completed handshake, one with
+ * key updates, or one whose client has moved to a new address (and the
+ * script can move it again, or rebind its port). Nothing may crash, leak or
+ * read out of bounds; every event's data is touched. Certificates: tests/certs
+ * (run from the repository root), or $H3CLI_TEST_CERTS. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,7 @@ enum scenario {
     SC_ZERO_RTT,    /* the client resumes with a ticket and sends 0-RTT */
     SC_ESTABLISHED, /* the handshake is run to its end first */
     SC_KEY_UPDATE,  /* ... then keys updated, and every 4 packets after */
+    SC_MIGRATION,   /* ... then the client moves to a new address */
     SCENARIOS
 };
 
@@ -355,6 +357,19 @@ static void timers(world *w) {
     }
 }
 
+/* The client's address as the server sees it changes: a NAT rebinding
+ * (another port, |rebind|) or a migration the client starts itself
+ * (another address, quic_conn_migrate). */
+static void move_client(world *w, bool rebind) {
+    if (rebind) {
+        w->caddr.data[3]++;
+        return;
+    }
+    if (quic_conn_migrate(w->c, w->now) == 0)
+        w->caddr.data[7]++;
+    drain(w->c);
+}
+
 static void app(world *w) {
     static const uint8_t payload[3000];
     uint8_t a = next_byte(w), b = next_byte(w);
@@ -377,6 +392,8 @@ static void app(world *w) {
     default:
         if (b & 0x80)
             quic_conn_request_key_update(conn);
+        else if (b & 0x40)
+            move_client(w, b & 1);
         else
             quic_conn_change_connection_id(conn);
         break;
@@ -441,6 +458,11 @@ static const ticket_store *resumption_ticket(bool renew) {
 static void prepare(world *w) {
     switch (w->scenario) {
     case SC_ESTABLISHED: pump(w, 16); break;
+    case SC_MIGRATION:
+        pump(w, 16);
+        move_client(w, false);
+        pump(w, 4);
+        break;
     case SC_KEY_UPDATE:
         pump(w, 16);
         if (w->s) {
@@ -481,13 +503,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         fprintf(stderr,
                 "scenario %d: client state %d sent %llu received %llu "
                 "version %08x retried %d vn %d 0-rtt %d confirmed %d key "
-                "updates %llu/%llu, server %s\n",
+                "updates %llu/%llu, path changes %llu/%llu, server %s\n",
                 w.scenario, (int)w.c->state,
                 (unsigned long long)st.packets_sent,
                 (unsigned long long)st.packets_received, st.version,
                 w.c->retried, w.c->vn_reacted, w.c->zero_rtt_sent,
                 w.c->handshake_confirmed, (unsigned long long)w.c->key_updates,
                 (unsigned long long)(w.s ? w.s->key_updates : 0),
+                (unsigned long long)st.path_changes,
+                (unsigned long long)(w.s ? w.s->stats.path_changes : 0),
                 w.s ? "created" : "none");
     quic_conn_free(w.c);
     quic_conn_free(w.s);

@@ -121,6 +121,8 @@ static int on_option(void *ctx, int id, const char *arg) {
     case H3CLI_OPT_SESSION_FILE: o->session_file = arg; return 0;
     case H3CLI_OPT_0RTT: o->early_data = true; return 0;
     case H3CLI_OPT_0RTT | H3CLI_OPT_NEGATED: o->early_data = false; return 0;
+    case H3CLI_OPT_MIGRATE: o->migrate = true; return 0;
+    case H3CLI_OPT_MIGRATE | H3CLI_OPT_NEGATED: o->migrate = false; return 0;
     case H3CLI_OPT_QLOG_DIR: o->qlog_dir = arg; return 0;
     case H3CLI_OPT_PATH_AS_IS: o->path_as_is = true; return 0;
     }

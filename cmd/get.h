@@ -75,6 +75,7 @@ typedef struct get_opts {
     uint32_t quic_version;    /* --quic-version */
     const char *session_file; /* --session-file */
     bool early_data;          /* --0rtt */
+    bool migrate;             /* --migrate */
     const char *qlog_dir;     /* --qlog-dir or QLOGDIR */
     const char *urls[1024];
     size_t n_urls;
@@ -147,6 +148,10 @@ struct get_conn {
     bool early;  /* 0-RTT attempted: requests start before the handshake */
     quic_time t_start, t_handshake;
     ev_timer connect_timer;
+    /* --migrate (get_conn.c): tries until the connection moved. */
+    ev_timer migrate_timer;
+    unsigned migrate_tries;
+    bool migrated;
     size_t n_active;
     h3cli_qlog qlog;
 };

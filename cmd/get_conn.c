@@ -2,7 +2,8 @@
  * (--resolve, --connect-to, -4/-6), the UDP socket, the QUIC handshake with
  * the TLS options, the HTTP/3 layer once it completes, the event dispatch
  * to transfers, and the mapping of a connection's end to curl's exit
- * codes. Requests and output are get_xfer.c's. */
+ * codes, and --migrate (a move to a new socket after the handshake).
+ * Requests and output are get_xfer.c's. */
 #include "cmd/get.h"
 
 #include "cmd/output.h"
@@ -99,6 +100,7 @@ static void on_terminated(get_conn *c, const quic_event *ev) {
     int code;
     c->terminated = true;
     ev_timer_stop(c->g->loop, &c->connect_timer);
+    ev_timer_stop(c->g->loop, &c->migrate_timer);
     if (!c->handshake_done) {
         code = handshake_failure(c, ev, msg, sizeof(msg));
     } else {
@@ -186,6 +188,8 @@ static void make_h3(get_conn *c) {
     }
 }
 
+static void arm_migration(get_conn *c);
+
 static void on_handshake(get_conn *c, const quic_event *ev) {
     c->handshake_done = true;
     c->t_handshake = h3cli_now();
@@ -198,6 +202,8 @@ static void on_handshake(get_conn *c, const quic_event *ev) {
                      : "rejected (requests sent again)");
     if (!c->h3)
         make_h3(c);
+    if (c->g->o.migrate)
+        arm_migration(c);
 }
 
 static void on_h3_event(get_conn *c, const h3_event *ev) {
@@ -270,6 +276,94 @@ static void on_closed(h3cli_loop_conn *lc, void *user) {
 
 static const h3cli_loop_conn_ops conn_ops = {on_quic_event, before_flush,
                                              on_closed};
+
+/* ---- --migrate (RFC 9000 §9.2) ----------------------------------------------
+ */
+
+static void on_datagram(h3cli_loop_socket *s, h3cli_udp_datagram *d,
+                        quic_time now, void *user);
+static void on_socket_error(h3cli_loop_socket *s, int err, void *user);
+
+/* How long --migrate keeps trying: the engine refuses until the handshake
+ * is confirmed (HANDSHAKE_DONE) and the server's spare connection IDs have
+ * arrived. */
+#define MIGRATE_INTERVAL 0.005 /* seconds */
+#define MIGRATE_TRIES 400
+
+/* Moves the connection to a fresh socket (a new ephemeral port towards the
+ * same server) and closes the old one: datagrams still on their way to the
+ * old port are lost, as after a real address change. */
+static int move_socket(get_conn *c) {
+    h3cli_udp_socket fresh;
+    int rc = h3cli_loop_client_socket(&fresh, &c->peer);
+    if (rc < 0)
+        return rc;
+    h3cli_loop_conn_detach(&c->lc);
+    h3cli_loop_socket_stop(&c->sock);
+    h3cli_udp_close(&c->sock.udp);
+    c->sock.udp = fresh;
+    if (h3cli_loop_socket_start(&c->sock, c->g->loop, on_datagram,
+                                on_socket_error, c) < 0)
+        return -ENOMEM;
+    h3cli_loop_conn_attach(&c->lc, &c->sock, c->quic, &conn_ops, c);
+    return 0;
+}
+
+static void on_migrate_timer(struct ev_loop *loop, ev_timer *w, int revents) {
+    (void)revents;
+    get_conn *c = w->data;
+    if (c->terminated || c->closing) {
+        ev_timer_stop(loop, w);
+        return;
+    }
+    int rc = quic_conn_migrate(c->quic, h3cli_now());
+    if (rc == QUIC_ERR_INVALID_STATE && ++c->migrate_tries < MIGRATE_TRIES)
+        return; /* not yet confirmed, or no spare ID yet */
+    ev_timer_stop(loop, w);
+    if (rc < 0) {
+        get_info(c->g, "--migrate: the connection cannot migrate: %s",
+                 quic_strerror(rc));
+        return;
+    }
+    /* The engine switched to a new connection ID and will validate the
+     * path; from now on its datagrams leave from the new socket. */
+    uint16_t old_port = c->sock.udp.port;
+    rc = move_socket(c);
+    if (rc == -ENOMEM) {
+        quic_conn_close(c->quic, QUIC_INTERNAL_ERROR, QUIC_FRAME_TYPE_NONE,
+                        "out of memory");
+        fail_all(c, GET_OUT_OF_MEMORY, "Out of memory");
+        return;
+    }
+    if (rc < 0) {
+        get_info(c->g, "--migrate: no new socket (%s); staying on port %u",
+                 h3cli_udp_strerror(rc), old_port);
+    } else {
+        c->migrated = true;
+        c->local_port = c->sock.udp.port;
+        get_info(c->g, "Migrated the connection from local port %u to %u",
+                 old_port, c->local_port);
+    }
+    h3cli_loop_conn_service(&c->lc);
+}
+
+static void arm_migration(get_conn *c) {
+    ev_timer_init(&c->migrate_timer, on_migrate_timer, 0., MIGRATE_INTERVAL);
+    c->migrate_timer.data = c;
+    ev_timer_start(c->g->loop, &c->migrate_timer);
+}
+
+/* -v: how the path validation after --migrate ended. */
+static void report_migration(get_conn *c) {
+    if (!c->migrated)
+        return;
+    quic_conn_stats st;
+    quic_conn_get_stats(c->quic, &st);
+    get_info(c->g, "the new path %s",
+             st.paths_validated           ? "was validated"
+             : st.path_validations_failed ? "failed validation"
+                                          : "was not validated yet");
+}
 
 /* ---- Setup ----------------------------------------------------------------
  */
@@ -609,6 +703,7 @@ void get_conn_maybe_close(get_conn *c) {
         if (g->xfers[i].conn == c && g->xfers[i].state != XFER_DONE)
             return;
     c->closing = true;
+    report_migration(c);
     quic_conn_close(c->quic, c->h3 ? H3_NO_ERROR : QUIC_NO_ERROR,
                     QUIC_FRAME_TYPE_NONE, NULL);
     get_info(g, "Connection #%zu to host %s closed", c->id - 1, c->host);
@@ -617,8 +712,10 @@ void get_conn_maybe_close(get_conn *c) {
 void get_conn_free(get_conn *c) {
     if (!c)
         return;
-    if (c->g->loop)
+    if (c->g->loop) {
         ev_timer_stop(c->g->loop, &c->connect_timer);
+        ev_timer_stop(c->g->loop, &c->migrate_timer);
+    }
     h3cli_loop_conn_detach(&c->lc);
     h3_conn_free(c->h3);
     quic_conn_free(c->quic); /* hands the qlog its last record */

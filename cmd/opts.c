@@ -81,6 +81,7 @@ static const h3cli_opt get_opts[] = {
     {"quic-version", 0, H3CLI_OPT_QUIC_VERSION, "<version>", "QUIC version to use: v1 (default) or v2", "v1 v2", 0},
     {"session-file", 0, H3CLI_OPT_SESSION_FILE, "<file>", "resume the TLS session saved in <file> and save the new one", "file", 0},
     {"0rtt", 0, H3CLI_OPT_0RTT, NULL, "with --session-file, send GET and HEAD requests as 0-RTT data", NULL, H3CLI_OPT_BOOL},
+    {"migrate", 0, H3CLI_OPT_MIGRATE, NULL, "move each connection to a new local port after the handshake", NULL, H3CLI_OPT_BOOL},
     {"qlog-dir", 0, H3CLI_OPT_QLOG_DIR, "<dir>", "write a qlog file per connection in <dir> (also QLOGDIR)", "dir", 0},
     {"cc", 0, H3CLI_OPT_CC, "<algorithm>", "congestion control: cubic (default) or reno", "cubic reno", 0},
     {"http3-only", 0, H3CLI_OPT_HTTP3_ONLY, NULL, "accepted for curl compatibility (h3cli speaks only HTTP/3)", NULL, 0},

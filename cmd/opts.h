@@ -83,6 +83,7 @@ enum h3cli_opt_id {
     H3CLI_OPT_IDLE_TIMEOUT,
     H3CLI_OPT_WORKERS,
     H3CLI_OPT_PATH_AS_IS,
+    H3CLI_OPT_MIGRATE,
 };
 
 /* The descriptions of the subcommands. */

@@ -4,6 +4,7 @@
  * writes the access-log line. No socket or event-loop code. */
 #include "cmd/serve.h"
 
+#include "cmd/addr.h"
 #include "cmd/http_date.h"
 #include "cmd/mime.h"
 #include "cmd/output.h"
@@ -117,6 +118,14 @@ static void log_req(serve_req *r, const char *outcome) {
     if (r->logged)
         return;
     r->logged = true;
+    /* The client's address now: a connection that migrated (RFC 9000 §9)
+     * is logged with the address it moved to. */
+    quic_conn_stats st;
+    quic_conn_get_stats(c->quic, &st);
+    struct sockaddr_storage ss;
+    if (h3cli_addr_from_quic(&st.peer_addr, &ss))
+        h3cli_addr_format((const struct sockaddr *)&ss, true, c->peer_text,
+                          sizeof(c->peer_text));
     double ms = (double)(h3cli_now() - r->start) / 1e6;
     const char *path = r->path ? r->path : "-";
     if (srv->o.events) {

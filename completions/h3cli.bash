@@ -14,7 +14,7 @@ _h3cli() {
 
     local global_opts="--help --version -h -V"
     local commands="get serve ping help"
-    local get_opts="--output --remote-name --output-dir --show-headers --head --verbose --silent --show-error --write-out --events --json --request --header --data --data-binary --user-agent --location --max-redirs --fail --fail-with-body --path-as-is --parallel-max --insecure --cacert --pinnedpubkey --resolve --connect-to --ipv4 --ipv6 --max-time --connect-timeout --quic-version --session-file --0rtt --qlog-dir --cc --http3-only --help -o -O -i -I -v -s -S -w -X -H -d -A -L -f -k -4 -6 -m -h"
+    local get_opts="--output --remote-name --output-dir --show-headers --head --verbose --silent --show-error --write-out --events --json --request --header --data --data-binary --user-agent --location --max-redirs --fail --fail-with-body --path-as-is --parallel-max --insecure --cacert --pinnedpubkey --resolve --connect-to --ipv4 --ipv6 --max-time --connect-timeout --quic-version --session-file --0rtt --migrate --qlog-dir --cc --http3-only --help -o -O -i -I -v -s -S -w -X -H -d -A -L -f -k -4 -6 -m -h"
     local serve_opts="--listen --dotfiles --echo --cert --key --retry --max-connections --idle-timeout --qlog-dir --workers --quiet --events --json --help -q -h"
     local ping_opts="--count --interval --timeout --deadline --quiet --timestamps --report-outstanding --numeric --events --json --insecure --cacert --alpn --ipv4 --ipv6 --help -c -i -W -w -q -D -O -n -k -4 -6 -h"
 

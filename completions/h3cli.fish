@@ -45,6 +45,7 @@ complete -c h3cli -n '__fish_seen_subcommand_from get' -l connect-timeout -x -d 
 complete -c h3cli -n '__fish_seen_subcommand_from get' -l quic-version -x -a 'v1 v2' -d 'QUIC version'
 complete -c h3cli -n '__fish_seen_subcommand_from get' -l session-file -r -F -d 'TLS session to resume and save'
 complete -c h3cli -n '__fish_seen_subcommand_from get' -l 0rtt -d 'send GET and HEAD as 0-RTT data'
+complete -c h3cli -n '__fish_seen_subcommand_from get' -l migrate -d 'move to a new local port after the handshake'
 complete -c h3cli -n '__fish_seen_subcommand_from get' -l qlog-dir -r -a '(__fish_complete_directories)' -d 'directory for qlog traces'
 complete -c h3cli -n '__fish_seen_subcommand_from get' -l cc -x -a 'cubic reno' -d 'congestion control'
 complete -c h3cli -n '__fish_seen_subcommand_from get' -l http3-only -d 'accepted for curl compatibility'

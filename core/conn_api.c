@@ -265,4 +265,5 @@ void quic_conn_get_stats(const quic_conn *conn, quic_conn_stats *out) {
     out->cipher_suite = conn->cipher_suite;
     out->local_cid = conn->local_cids.slots[0].cid;
     out->peer_cid = *quic_peer_cids_current(&conn->peer_cids);
+    out->peer_addr = conn->peer_addr;
 }

@@ -640,6 +640,9 @@ typedef struct quic_conn_stats {
      * PATH_RESPONSE echoed our PATH_CHALLENGE) and how many were
      * abandoned after three PTOs (§8.2.4). */
     uint64_t path_changes, paths_validated, path_validations_failed;
+    /* The peer address datagrams go to now (a server's changes when it
+     * follows its client; zero length before the first datagram). */
+    quic_addr peer_addr;
 } quic_conn_stats;
 
 /* Fills |out| (zeros for a NULL |conn|). */

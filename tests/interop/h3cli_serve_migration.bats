@@ -1,12 +1,15 @@
 #!/usr/bin/env bats
-# tests/interop/h3cli_serve_migration.bats — connection migration against
-# `h3cli serve` (RFC 9000 §9): ngtcp2's gtlsclient moves to a new local
-# port 1 ms after the handshake (--change-local-addr) in the middle of a
-# 1 MB download; the server must follow it to the new address, answer and
-# send its own PATH_CHALLENGE there. Proved from the body's sha256,
-# gtlsclient's verbose log (the client's path validation succeeded, the
-# server sent to the new port, the client answered the server's challenge)
-# and the access log.
+# tests/interop/h3cli_serve_migration.bats — connection migration (RFC
+# 9000 §9) with ngtcp2's peers, both ways:
+#  - gtlsclient moves to a new local port 1 ms after the handshake
+#    (--change-local-addr) in the middle of a 1 MB download from `h3cli
+#    serve`; the server must follow it to the new address, answer and send
+#    its own PATH_CHALLENGE there. Proved from the body's sha256,
+#    gtlsclient's verbose log (its path validation succeeded, the server
+#    sent to the new port, the client answered the server's challenge) and
+#    the access log;
+#  - `h3cli get --migrate` moves during a 1 MB download from gtlsserver,
+#    whose verbose log shows it validated the client's new path.
 # Not tested: gtlsclient --nat-rebinding. It swaps sockets without sending
 # and ignores what reaches the old one, so when it has no ACK pending at
 # that moment it never speaks again and no server can learn its new port
@@ -44,4 +47,15 @@ teardown() { interop_teardown; }
   same_file "$DL/1mb.bin" "$WWW/1mb.bin"
   run ! gtls_log_migrated "$log"
   run ! grep -q 'PATH_CHALLENGE' "$log"
+}
+
+@test "h3cli get --migrate -> gtlsserver: 1 MB intact, the server validates the new path" {
+  PEER_VERBOSE=1 gtlsserver_start
+  run --separate-stderr ns_client "$H3CLI" get -v --cacert "$CA" --migrate \
+    -o "$DL/1mb.bin" "https://localhost:$GTLSSERVER_PORT/1mb.bin"
+  [ "$status" -eq 0 ]
+  same_file "$DL/1mb.bin" "$WWW/1mb.bin"
+  [[ "$stderr" == *"* Migrated the connection from local port "* ]]
+  [[ "$stderr" == *"* the new path was validated"* ]]
+  grep -q 'Path validation against path .* succeeded' "$GTLSSERVER_LOG"
 }

@@ -384,11 +384,12 @@ void quic_conn_mint_new_token(quic_conn *conn);
 void quic_conn_write_new_token(quic_conn *conn, conn_pkt_ctx *ctx);
 /* Client: a NEW_TOKEN frame arrived: hands the token to the sink. */
 void quic_conn_on_new_token(quic_conn *conn, const uint8_t *token, size_t len);
-/* Server: the token of a client Initial; a valid NEW_TOKEN token of ours
- * for the peer's address validates it (no amplification limit). An invalid
- * one is ignored (§8.1.3). */
+/* Server: the token of a client Initial of |version|; a valid NEW_TOKEN
+ * token of ours for the peer's address, minted in that version (RFC 9369
+ * §5), validates it (no amplification limit). An invalid one is ignored
+ * (§8.1.3). */
 void quic_conn_check_initial_token(quic_conn *conn, const uint8_t *token,
-                                   size_t len);
+                                   size_t len, uint32_t version);
 
 /* ---- conn_ticket.c --------------------------------------------------------
  */

@@ -290,7 +290,7 @@ static int process_initial(quic_conn *conn, const quic_packet_header *h,
         memcpy(token, h->token, token_len);
     int rc = process_protected(conn, h, pkt, ecn, now);
     if (rc == 0 && token_len)
-        quic_conn_check_initial_token(conn, token, token_len);
+        quic_conn_check_initial_token(conn, token, token_len, h->version);
     return rc;
 }
 

@@ -16,7 +16,7 @@ void quic_conn_mint_new_token(quic_conn *conn) {
         return;
     int n = quic_token_mint_new_token(conn->cfg.new_token_key, &conn->peer_addr,
                                       conn->now, conn->new_token,
-                                      sizeof(conn->new_token));
+                                      sizeof(conn->new_token), conn->version);
     if (n <= 0)
         return; /* no token: the next connection is validated otherwise */
     conn->new_token_len = (size_t)n;
@@ -51,14 +51,14 @@ void quic_conn_on_new_token(quic_conn *conn, const uint8_t *token, size_t len) {
 }
 
 void quic_conn_check_initial_token(quic_conn *conn, const uint8_t *token,
-                                   size_t len) {
+                                   size_t len, uint32_t version) {
     if (conn->is_client || conn->address_validated || len == 0 ||
         !conn->cfg.new_token_key)
         return;
     quic_token_key *keys[1] = {conn->cfg.new_token_key};
     quic_token_info info;
     if (quic_token_validate(keys, 1, token, len, QUIC_TOKEN_NEW_TOKEN,
-                            &conn->peer_addr, conn->now, &info) < 0)
+                            &conn->peer_addr, conn->now, &info, version) < 0)
         return;
     conn->address_validated = true;
     quic_recovery_set_amplification_limited(&conn->rec, false, conn->now);
@@ -74,7 +74,8 @@ int quic_new_token_validate(quic_token_key *key, const quic_header_info *client,
     quic_token_key *keys[1] = {key};
     quic_token_info info;
     int rc = quic_token_validate(keys, 1, client->token, client->token_len,
-                                 QUIC_TOKEN_NEW_TOKEN, peer, now, &info);
+                                 QUIC_TOKEN_NEW_TOKEN, peer, now, &info,
+                                 client->version);
     if (rc < 0)
         return rc;
     memset(out, 0, sizeof(*out));

@@ -93,8 +93,10 @@ int quic_retry_build(uint8_t *buf, size_t cap, quic_token_key *key,
     if (getrandom(scid.data, RETRY_SCID_LEN, 0) != RETRY_SCID_LEN)
         return QUIC_ERR_CRYPTO;
     uint8_t token[QUIC_TOKEN_MAX_LEN];
+    /* RFC 9369 §4: the Retry and the Initial that repeats its token are of
+     * the client's original version; the token holds to it. */
     int tlen = quic_token_mint_retry(key, peer, &odcid, &scid, now, token,
-                                     sizeof(token));
+                                     sizeof(token), client->version);
     if (tlen < 0)
         return tlen;
     uint8_t unused = 0;
@@ -122,7 +124,8 @@ int quic_retry_validate(quic_token_key *key, const quic_header_info *client,
     quic_token_info info;
     quic_token_key *keys[1] = {key};
     int rc = quic_token_validate(keys, 1, client->token, client->token_len,
-                                 QUIC_TOKEN_RETRY, peer, now, &info);
+                                 QUIC_TOKEN_RETRY, peer, now, &info,
+                                 client->version);
     if (rc < 0)
         return rc;
     /* RFC 9000 §7.3: the client's Initial after a Retry goes to the Retry

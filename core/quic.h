@@ -770,9 +770,10 @@ void quic_retry_key_free(quic_token_key *key);
 
 /* Writes into |buf| (capacity |cap|) the Retry packet that answers the
  * client Initial |client| (from quic_header_peek) sent from |peer|: a new
- * random server CID of 8 bytes, a token bound to the client's address and
- * both CIDs (valid 10 s from |now|), and the integrity tag (RFC 9001
- * §5.8). Returns the length, or QUIC_ERR_INVALID_ARGUMENT (not an Initial
+ * random server CID of 8 bytes, a token bound to the client's address,
+ * both CIDs and the Initial's QUIC version (valid 10 s from |now|; RFC 9369
+ * §4: the client repeats it in that version), and the integrity tag (RFC
+ * 9001 §5.8). Returns the length, or QUIC_ERR_INVALID_ARGUMENT (not an Initial
  * of a known version), QUIC_ERR_NOBUF, QUIC_ERR_CRYPTO. */
 int quic_retry_build(uint8_t *buf, size_t cap, quic_token_key *key,
                      const quic_header_info *client, const quic_addr *peer,
@@ -801,7 +802,10 @@ int quic_retry_validate(quic_token_key *key, const quic_header_info *client,
  * DCID), QUIC_ERR_RESET_TOO_SMALL (under 22 bytes: answer nothing),
  * QUIC_ERR_NOBUF (|cap| under 21), QUIC_ERR_CRYPTO. */
 /* Checks the token of the Initial |client| from |peer| as a NEW_TOKEN
- * token minted with |key| (quic_config.new_token_key): on success fills
+ * token minted with |key| (quic_config.new_token_key) in a connection of
+ * the Initial's QUIC version (RFC 9369 §5; after compatible negotiation
+ * the negotiated one — another version's token is QUIC_ERR_TOKEN_INVALID):
+ * on success fills
  * |out| for quic_conn_new (original_dcid = the Initial's DCID, no Retry,
  * address_validated) and returns 0. Errors: QUIC_ERR_TRUNCATED (no token),
  * QUIC_ERR_TOKEN_TYPE (e.g. a Retry token: use quic_retry_validate),

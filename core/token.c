@@ -121,20 +121,33 @@ static uint64_t get_u64(const uint8_t *p) {
     return v;
 }
 
-/* Seals |plain| as a token of |type| into |out|; returns its length. */
+/* The associated data: the token's first two bytes and the version. */
+static void make_ad(uint8_t ad[HEADER_LEN + 4], const uint8_t *header,
+                    uint32_t version) {
+    memcpy(ad, header, HEADER_LEN);
+    ad[HEADER_LEN] = (uint8_t)(version >> 24);
+    ad[HEADER_LEN + 1] = (uint8_t)(version >> 16);
+    ad[HEADER_LEN + 2] = (uint8_t)(version >> 8);
+    ad[HEADER_LEN + 3] = (uint8_t)version;
+}
+
+/* Seals |plain| as a token of |type| for |version| into |out|; returns its
+ * length. */
 static int seal(quic_token_key *key, quic_token_type type, const uint8_t *plain,
-                size_t plain_len, uint8_t *out, size_t cap) {
+                size_t plain_len, uint8_t *out, size_t cap, uint32_t version) {
     size_t total = SEALED_OVERHEAD + plain_len;
     if (cap < total)
         return QUIC_ERR_NOBUF;
     out[0] = (uint8_t)type;
     out[1] = key->id;
+    uint8_t ad[HEADER_LEN + 4];
+    make_ad(ad, out, version);
     uint8_t *nonce = out + HEADER_LEN;
     uint8_t *body = nonce + QUIC_TOKEN_NONCE_LEN;
     if (wc_RNG_GenerateBlock(&key->rng, nonce, QUIC_TOKEN_NONCE_LEN) != 0 ||
         wc_AesGcmEncrypt(&key->aes, body, plain, (word32)plain_len, nonce,
                          QUIC_TOKEN_NONCE_LEN, body + plain_len,
-                         QUIC_TOKEN_TAG_LEN, out, HEADER_LEN) != 0)
+                         QUIC_TOKEN_TAG_LEN, ad, sizeof(ad)) != 0)
         return QUIC_ERR_CRYPTO;
     return (int)total;
 }
@@ -153,7 +166,7 @@ static int put_common(uint8_t *p, const quic_addr *client, bool with_port,
 int quic_token_mint_retry(quic_token_key *key, const quic_addr *client,
                           const quic_cid *original_dcid,
                           const quic_cid *retry_scid, quic_time now,
-                          uint8_t *out, size_t cap) {
+                          uint8_t *out, size_t cap, uint32_t version) {
     if (original_dcid->len > QUIC_MAX_CID_LEN ||
         retry_scid->len > QUIC_MAX_CID_LEN)
         return QUIC_ERR_INVALID_ARGUMENT;
@@ -168,17 +181,18 @@ int quic_token_mint_retry(quic_token_key *key, const quic_addr *client,
     plain[off++] = retry_scid->len;
     memcpy(plain + off, retry_scid->data, retry_scid->len);
     off += retry_scid->len;
-    return seal(key, QUIC_TOKEN_RETRY, plain, off, out, cap);
+    return seal(key, QUIC_TOKEN_RETRY, plain, off, out, cap, version);
 }
 
 int quic_token_mint_new_token(quic_token_key *key, const quic_addr *client,
-                              quic_time now, uint8_t *out, size_t cap) {
+                              quic_time now, uint8_t *out, size_t cap,
+                              uint32_t version) {
     uint8_t plain[QUIC_TOKEN_MAX_LEN];
     int n =
         put_common(plain, client, false, now + QUIC_TOKEN_NEW_TOKEN_LIFETIME);
     if (n < 0)
         return n;
-    return seal(key, QUIC_TOKEN_NEW_TOKEN, plain, (size_t)n, out, cap);
+    return seal(key, QUIC_TOKEN_NEW_TOKEN, plain, (size_t)n, out, cap, version);
 }
 
 /* Reads a length-prefixed connection ID at *off; false if it overruns. */
@@ -228,7 +242,8 @@ static quic_token_key *find_key(quic_token_key *const *keys, size_t n,
 int quic_token_validate(quic_token_key *const *keys, size_t n_keys,
                         const uint8_t *token, size_t len,
                         quic_token_type expected, const quic_addr *client,
-                        quic_time now, quic_token_info *info) {
+                        quic_time now, quic_token_info *info,
+                        uint32_t version) {
     if (len < SEALED_OVERHEAD + MIN_PLAINTEXT)
         return QUIC_ERR_TRUNCATED;
     quic_token_type type = (quic_token_type)token[0];
@@ -244,9 +259,11 @@ int quic_token_validate(quic_token_key *const *keys, size_t n_keys,
     const uint8_t *body = nonce + QUIC_TOKEN_NONCE_LEN;
     size_t plain_len = len - SEALED_OVERHEAD;
     uint8_t plain[QUIC_TOKEN_MAX_LEN];
+    uint8_t ad[HEADER_LEN + 4];
+    make_ad(ad, token, version);
     int rc = wc_AesGcmDecrypt(&key->aes, plain, body, (word32)plain_len, nonce,
                               QUIC_TOKEN_NONCE_LEN, body + plain_len,
-                              QUIC_TOKEN_TAG_LEN, token, HEADER_LEN);
+                              QUIC_TOKEN_TAG_LEN, ad, sizeof(ad));
     if (rc == AES_GCM_AUTH_E)
         rc = QUIC_ERR_TOKEN_INVALID;
     else if (rc != 0)

@@ -7,7 +7,9 @@
 #include "core/quic.h"
 
 /* Token layout: kind (1) | key id (1) | nonce (12) | ciphertext | tag (16).
- * The first two bytes are the AEAD's associated data. The plaintext is
+ * The first two bytes and the QUIC version (4, big-endian, not sent) are
+ * the AEAD's associated data: a token only validates for the version that
+ * minted it (RFC 9369 §5). The plaintext is
  * expiry (8, big-endian quic_time) | address length (1) | address, and for
  * Retry tokens | ODCID length (1) | ODCID | Retry SCID length (1) | SCID. */
 #define QUIC_TOKEN_KEY_LEN 32
@@ -42,6 +44,11 @@ int quic_token_key_new(quic_token_key **out, const quic_allocator *alloc,
 void quic_token_key_free(quic_token_key *key);
 uint8_t quic_token_key_id(const quic_token_key *key);
 
+/* Every token is bound to |version|, the QUIC version of the Initial a
+ * Retry token answers or of the connection a NEW_TOKEN token is minted in
+ * (after compatible negotiation the negotiated one); validation with
+ * another version fails as a forgery does (QUIC_ERR_TOKEN_INVALID). */
+
 /* Mints a Retry token bound to the client's full address (IP and port),
  * the DCID of its first Initial and the SCID of our Retry, valid until
  * now + QUIC_TOKEN_RETRY_LIFETIME. Writes it to |out| (capacity |cap|) and
@@ -50,7 +57,7 @@ uint8_t quic_token_key_id(const quic_token_key *key);
 int quic_token_mint_retry(quic_token_key *key, const quic_addr *client,
                           const quic_cid *original_dcid,
                           const quic_cid *retry_scid, quic_time now,
-                          uint8_t *out, size_t cap);
+                          uint8_t *out, size_t cap, uint32_t version);
 
 /* Mints a NEW_TOKEN token bound to the client's IP address only (not the
  * port, which a NAT may change: §8.1.3), valid until now +
@@ -58,7 +65,8 @@ int quic_token_mint_retry(quic_token_key *key, const quic_addr *client,
  * validating servers share (and that survives restarts if tokens should).
  * Returns the length. Errors as quic_token_mint_retry. */
 int quic_token_mint_new_token(quic_token_key *key, const quic_addr *client,
-                              quic_time now, uint8_t *out, size_t cap);
+                              quic_time now, uint8_t *out, size_t cap,
+                              uint32_t version);
 
 /* What a valid token said. */
 typedef struct quic_token_info {
@@ -82,6 +90,6 @@ typedef struct quic_token_info {
 int quic_token_validate(quic_token_key *const *keys, size_t n_keys,
                         const uint8_t *token, size_t len,
                         quic_token_type expected, const quic_addr *client,
-                        quic_time now, quic_token_info *info);
+                        quic_time now, quic_token_info *info, uint32_t version);
 
 #endif

@@ -38,8 +38,9 @@ static void validate_raw(quic_token_key *key, const uint8_t *data,
                                              QUIC_TOKEN_NEW_TOKEN};
     for (size_t i = 0; i < 3; i++) {
         quic_token_info info;
-        int rc = quic_token_validate(&key, 1, data, size, kinds[i],
-                                     &fuzz_client, FUZZ_NOW, &info);
+        int rc =
+            quic_token_validate(&key, 1, data, size, kinds[i], &fuzz_client,
+                                FUZZ_NOW, &info, QUIC_VERSION_1);
         if (rc != 0) {
             CHECK(documented_error(rc));
             continue;
@@ -60,11 +61,12 @@ static void mint_round_trip(quic_token_key *key, const uint8_t *data,
     memcpy(rscid.data, data + odcid.len, rscid.len);
     uint8_t t[QUIC_TOKEN_MAX_LEN];
     int len = quic_token_mint_retry(key, &fuzz_client, &odcid, &rscid, FUZZ_NOW,
-                                    t, sizeof(t));
+                                    t, sizeof(t), QUIC_VERSION_1);
     CHECK(len > 0);
     quic_token_info info;
     CHECK(quic_token_validate(&key, 1, t, (size_t)len, QUIC_TOKEN_RETRY,
-                              &fuzz_client, FUZZ_NOW, &info) == 0);
+                              &fuzz_client, FUZZ_NOW, &info,
+                              QUIC_VERSION_1) == 0);
     CHECK(info.original_dcid.len == odcid.len &&
           memcmp(info.original_dcid.data, odcid.data, odcid.len) == 0);
     CHECK(info.retry_scid.len == rscid.len &&
@@ -72,7 +74,8 @@ static void mint_round_trip(quic_token_key *key, const uint8_t *data,
     if (size) {
         t[data[0] % (size_t)len] ^= (uint8_t)(data[size - 1] | 1);
         CHECK(quic_token_validate(&key, 1, t, (size_t)len, QUIC_TOKEN_ANY,
-                                  &fuzz_client, FUZZ_NOW, &info) != 0);
+                                  &fuzz_client, FUZZ_NOW, &info,
+                                  QUIC_VERSION_1) != 0);
     }
 }
 

@@ -70,7 +70,7 @@ static int setup(void **state) {
     f.odcid = cid("odcid-12");
     f.rscid = cid("rscid");
     f.len = quic_token_mint_retry(f.key, &f.client, &f.odcid, &f.rscid, NOW,
-                                  f.token, sizeof(f.token));
+                                  f.token, sizeof(f.token), QUIC_VERSION_1);
     *state = &f;
     return f.len > 0 ? 0 : -1;
 }
@@ -85,12 +85,13 @@ static int validate(fixture *f, const uint8_t *token, size_t len,
                     quic_token_type expected, const quic_addr *client,
                     quic_time now, quic_token_info *info) {
     quic_token_key *keys[1] = {f->key};
-    return quic_token_validate(keys, 1, token, len, expected, client, now,
-                               info);
+    return quic_token_validate(keys, 1, token, len, expected, client, now, info,
+                               QUIC_VERSION_1);
 }
 
 /* Opens the token with wolfCrypt here, so the layout is checked byte by
- * byte: kind, key id, nonce, then expiry | address | ODCID | SCID. */
+ * byte: kind, key id, nonce, then expiry | address | ODCID | SCID; the
+ * associated data is kind | key id | the QUIC version. */
 static void test_quic_token_mint_retry_layout(void **state) {
     fixture *f = *state;
     /* 2 + 12 + (8 + 1 + 7 + 1 + 8 + 1 + 5) + 16 */
@@ -101,9 +102,10 @@ static void test_quic_token_mint_retry_layout(void **state) {
     assert_int_equal(wc_AesInit(&aes, NULL, INVALID_DEVID), 0);
     assert_int_equal(wc_AesGcmSetKey(&aes, key_bytes, sizeof(key_bytes)), 0);
     uint8_t plain[31];
+    const uint8_t ad[6] = {f->token[0], f->token[1], 0, 0, 0, 1};
     assert_int_equal(wc_AesGcmDecrypt(&aes, plain, f->token + 14, 31,
-                                      f->token + 2, 12, f->token + 45, 16,
-                                      f->token, 2),
+                                      f->token + 2, 12, f->token + 45, 16, ad,
+                                      sizeof(ad)),
                      0);
     wc_AesFree(&aes);
     static const uint8_t want[31] = {
@@ -134,8 +136,8 @@ static void test_quic_token_validate_retry_round_trip(void **state) {
     /* Random nonces: the same inputs never give the same token. */
     uint8_t again[QUIC_TOKEN_MAX_LEN];
     assert_int_equal(quic_token_mint_retry(f->key, &f->client, &f->odcid,
-                                           &f->rscid, NOW, again,
-                                           sizeof(again)),
+                                           &f->rscid, NOW, again, sizeof(again),
+                                           QUIC_VERSION_1),
                      f->len);
     assert_memory_not_equal(again + 2, f->token + 2, 12);
 }
@@ -231,7 +233,8 @@ static void test_quic_token_new_token_binds_ip_only(void **state) {
     fixture *f = *state;
     quic_addr client = addr6("2001:db8::1", 50000);
     uint8_t t[QUIC_TOKEN_MAX_LEN];
-    int len = quic_token_mint_new_token(f->key, &client, NOW, t, sizeof(t));
+    int len = quic_token_mint_new_token(f->key, &client, NOW, t, sizeof(t),
+                                        QUIC_VERSION_1);
     assert_int_equal(len, 2 + 12 + 8 + 1 + 17 + 16);
     assert_int_equal(t[0], QUIC_TOKEN_NEW_TOKEN);
     quic_token_info info;
@@ -266,16 +269,16 @@ static void test_quic_token_validate_key_rotation(void **state) {
     quic_token_key *both[2] = {next, f->key};
     assert_int_equal(quic_token_validate(both, 2, f->token, (size_t)f->len,
                                          QUIC_TOKEN_RETRY, &f->client, NOW,
-                                         &info),
+                                         &info, QUIC_VERSION_1),
                      0);
     assert_int_equal(quic_token_validate(&next, 1, f->token, (size_t)f->len,
                                          QUIC_TOKEN_RETRY, &f->client, NOW,
-                                         &info),
+                                         &info, QUIC_VERSION_1),
                      QUIC_ERR_TOKEN_KEY);
     /* A different random key under the same id: forged. */
     assert_int_equal(quic_token_validate(&same_id, 1, f->token, (size_t)f->len,
                                          QUIC_TOKEN_RETRY, &f->client, NOW,
-                                         &info),
+                                         &info, QUIC_VERSION_1),
                      QUIC_ERR_TOKEN_INVALID);
     quic_token_key_free(next);
     quic_token_key_free(same_id);
@@ -285,18 +288,22 @@ static void test_quic_token_mint_argument_errors(void **state) {
     fixture *f = *state;
     uint8_t t[QUIC_TOKEN_MAX_LEN];
     assert_int_equal(quic_token_mint_retry(f->key, &f->client, &f->odcid,
-                                           &f->rscid, NOW, t, 60),
+                                           &f->rscid, NOW, t, 60,
+                                           QUIC_VERSION_1),
                      QUIC_ERR_NOBUF);
     quic_cid long_cid = {.len = 21};
     assert_int_equal(quic_token_mint_retry(f->key, &f->client, &long_cid,
-                                           &f->rscid, NOW, t, sizeof(t)),
+                                           &f->rscid, NOW, t, sizeof(t),
+                                           QUIC_VERSION_1),
                      QUIC_ERR_INVALID_ARGUMENT);
     quic_addr bad = {.len = 29};
-    assert_int_equal(quic_token_mint_new_token(f->key, &bad, NOW, t, sizeof(t)),
+    assert_int_equal(quic_token_mint_new_token(f->key, &bad, NOW, t, sizeof(t),
+                                               QUIC_VERSION_1),
                      QUIC_ERR_INVALID_ARGUMENT);
     /* An address of no known family binds all its bytes. */
     quic_addr raw = {.len = 3, .data = {9, 9, 9}};
-    int len = quic_token_mint_new_token(f->key, &raw, NOW, t, sizeof(t));
+    int len = quic_token_mint_new_token(f->key, &raw, NOW, t, sizeof(t),
+                                        QUIC_VERSION_1);
     assert_int_equal(len, 2 + 12 + 8 + 1 + 4 + 16);
     quic_token_info info;
     assert_int_equal(
@@ -305,6 +312,33 @@ static void test_quic_token_mint_argument_errors(void **state) {
     assert_int_equal(
         validate(f, t, (size_t)len, QUIC_TOKEN_NEW_TOKEN, &raw, NOW, &info),
         QUIC_ERR_TOKEN_ADDRESS);
+}
+
+/* RFC 9369 §5: a token minted for one QUIC version does not validate for
+ * another, whichever kind it is. */
+static void test_quic_token_bound_to_version(void **state) {
+    fixture *f = *state;
+    quic_token_key *keys[1] = {f->key};
+    quic_token_info info;
+    assert_int_equal(
+        validate(f, f->token, f->len, QUIC_TOKEN_RETRY, &f->client, NOW, &info),
+        0);
+    assert_int_equal(quic_token_validate(keys, 1, f->token, f->len,
+                                         QUIC_TOKEN_RETRY, &f->client, NOW,
+                                         &info, QUIC_VERSION_2),
+                     QUIC_ERR_TOKEN_INVALID);
+    uint8_t t[QUIC_TOKEN_MAX_LEN];
+    int n = quic_token_mint_new_token(f->key, &f->client, NOW, t, sizeof(t),
+                                      QUIC_VERSION_2);
+    assert_true(n > 0);
+    assert_int_equal(quic_token_validate(keys, 1, t, (size_t)n,
+                                         QUIC_TOKEN_NEW_TOKEN, &f->client, NOW,
+                                         &info, QUIC_VERSION_2),
+                     0);
+    assert_int_equal(quic_token_validate(keys, 1, t, (size_t)n,
+                                         QUIC_TOKEN_NEW_TOKEN, &f->client, NOW,
+                                         &info, QUIC_VERSION_1),
+                     QUIC_ERR_TOKEN_INVALID);
 }
 
 int main(void) {
@@ -319,6 +353,7 @@ int main(void) {
         cmocka_unit_test(test_quic_token_new_token_binds_ip_only),
         cmocka_unit_test(test_quic_token_validate_key_rotation),
         cmocka_unit_test(test_quic_token_mint_argument_errors),
+        cmocka_unit_test(test_quic_token_bound_to_version),
     };
     return cmocka_run_group_tests_name("core_token", tests, setup, teardown);
 }

@@ -2,8 +2,9 @@
  * §8.1.3) between two connections in memory: the server sends a token after
  * the handshake, the client's next connection repeats it in its Initials,
  * and the server then sends more than three times what it received before
- * the handshake completes; a token from another address, another key or a
- * tampered one leaves the limit in place. Also the public validate helper. */
+ * the handshake completes; a token from another address, another key,
+ * another QUIC version or a tampered one leaves the limit in place. Also the
+ * public validate helper. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -44,10 +45,22 @@ static bool never(pair *p, void *arg) {
     return false;
 }
 
+/* The QUIC version the clients below start with (the servers speak v1
+ * and v2). */
+static uint32_t client_version = QUIC_VERSION_1;
+
+static void set_versions(pair *p) {
+    p->client.cfg.versions[0] = client_version;
+    p->server.cfg.versions[0] = QUIC_VERSION_1;
+    p->server.cfg.versions[1] = QUIC_VERSION_2;
+    p->server.cfg.version_count = 2;
+}
+
 /* A full connection to a server with |key|; returns the token it sent. */
 static void get_token(quic_token_key *key, uint64_t seed, saved_token *st) {
     pair p;
     pair_init(&p, seed, &link_cfg, &link_cfg);
+    set_versions(&p);
     p.server.cfg.new_token_key = key;
     p.client.cfg.new_token_sink = save_token;
     p.client.cfg.sink_user = st;
@@ -97,6 +110,7 @@ static void run_limited(quic_token_key *server_key, const saved_token *tk,
     memcpy(&sin, p.client.addr.data, sizeof(sin));
     sin.sin_addr.s_addr = htonl(client_ip);
     memcpy(p.client.addr.data, &sin, sizeof(sin));
+    set_versions(&p);
     p.server.cfg.new_token_key = server_key;
     if (tk) {
         p.client.cfg.address_token = tk->data;
@@ -153,6 +167,30 @@ static void test_pair_new_token_invalid_keeps_limit(void **state) {
     quic_retry_key_free(other);
 }
 
+/* RFC 9369 §5: a token belongs to the version of the connection that got
+ * it: a v1 connection's token does not validate a v2 connection's
+ * address, a v2 one's does. */
+static void test_pair_new_token_bound_to_version(void **state) {
+    (void)state;
+    quic_token_key *key;
+    assert_int_equal(quic_retry_key_new(&key, NULL), 0);
+    static saved_token v1, v2;
+    memset(&v1, 0, sizeof(v1));
+    memset(&v2, 0, sizeof(v2));
+    get_token(key, 61, &v1);
+    client_version = QUIC_VERSION_2;
+    get_token(key, 62, &v2);
+    amp a;
+    run_limited(key, &v1, LOOPBACK, 63, &a);
+    assert_int_equal(a.server_bytes, 3 * 1200);
+    run_limited(key, &v2, LOOPBACK, 64, &a);
+    assert_true(a.server_bytes > 3 * 1200);
+    client_version = QUIC_VERSION_1;
+    run_limited(key, &v2, LOOPBACK, 65, &a);
+    assert_int_equal(a.server_bytes, 3 * 1200);
+    quic_retry_key_free(key);
+}
+
 /* The demultiplexer's helper: the same token validates the Initial's
  * address before a connection exists; a Retry token is not one. */
 static void test_quic_new_token_validate(void **state) {
@@ -164,7 +202,8 @@ static void test_quic_new_token_validate(void **state) {
     client.data[0] = AF_INET;
     client.data[4] = 10;
     uint8_t tok[QUIC_TOKEN_MAX_LEN];
-    int n = quic_token_mint_new_token(key, &client, QUIC_S, tok, sizeof(tok));
+    int n = quic_token_mint_new_token(key, &client, QUIC_S, tok, sizeof(tok),
+                                      QUIC_VERSION_1);
     assert_true(n > 0);
     static const uint8_t dcid[8] = {1, 2, 3, 4, 5, 6, 7, 8};
     quic_header_info h;
@@ -185,7 +224,7 @@ static void test_quic_new_token_validate(void **state) {
     assert_int_equal(sp.retry_scid.len, 0);
     quic_cid odcid = {.len = 8}, rscid = {.len = 8};
     n = quic_token_mint_retry(key, &client, &odcid, &rscid, QUIC_S, tok,
-                              sizeof(tok));
+                              sizeof(tok), QUIC_VERSION_1);
     assert_true(n > 0);
     h.token_len = (size_t)n;
     assert_int_equal(quic_new_token_validate(key, &h, &client, 2 * QUIC_S, &sp),
@@ -202,6 +241,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pair_new_token_lifts_amplification_limit),
         cmocka_unit_test(test_pair_new_token_invalid_keeps_limit),
+        cmocka_unit_test(test_pair_new_token_bound_to_version),
         cmocka_unit_test(test_quic_new_token_validate),
     };
     return cmocka_run_group_tests_name("pair_new_token", tests, NULL, NULL);

@@ -791,6 +791,21 @@ int quic_retry_validate(quic_token_key *key, const quic_header_info *client,
                         const quic_addr *peer, quic_time now,
                         quic_server_params *out);
 
+/* Checks the token of the Initial |client| from |peer| as a NEW_TOKEN
+ * token minted with |key| (quic_config.new_token_key) in a connection of
+ * the Initial's QUIC version (RFC 9369 §5; after compatible negotiation
+ * the negotiated one — another version's token is QUIC_ERR_TOKEN_INVALID):
+ * on success fills |out| for quic_conn_new (original_dcid = the Initial's DCID,
+ * no Retry, address_validated) and returns 0. Errors: QUIC_ERR_TRUNCATED (no
+ * token), QUIC_ERR_TOKEN_TYPE (e.g. a Retry token: use quic_retry_validate),
+ * QUIC_ERR_TOKEN_KEY, QUIC_ERR_TOKEN_INVALID, QUIC_ERR_TOKEN_EXPIRED,
+ * QUIC_ERR_TOKEN_ADDRESS, QUIC_ERR_MALFORMED, QUIC_ERR_INVALID_ARGUMENT.
+ * RFC 9000 §8.1.3: on error the server proceeds as if there were no token
+ * (a connection with a new_token_key also checks it itself). */
+int quic_new_token_validate(quic_token_key *key, const quic_header_info *client,
+                            const quic_addr *peer, quic_time now,
+                            quic_server_params *out);
+
 /* A server's answer to a short-header datagram (|len| bytes) whose DCID
  * (the first |cid_len| bytes after the first byte) names no connection it
  * has: a stateless reset (RFC 9000 §10.3) with the token derived from |key|
@@ -801,22 +816,6 @@ int quic_retry_validate(quic_token_key *key, const quic_header_info *client,
  * 0 or over 20), QUIC_ERR_MALFORMED (a long header, or no room for the
  * DCID), QUIC_ERR_RESET_TOO_SMALL (under 22 bytes: answer nothing),
  * QUIC_ERR_NOBUF (|cap| under 21), QUIC_ERR_CRYPTO. */
-/* Checks the token of the Initial |client| from |peer| as a NEW_TOKEN
- * token minted with |key| (quic_config.new_token_key) in a connection of
- * the Initial's QUIC version (RFC 9369 §5; after compatible negotiation
- * the negotiated one — another version's token is QUIC_ERR_TOKEN_INVALID):
- * on success fills
- * |out| for quic_conn_new (original_dcid = the Initial's DCID, no Retry,
- * address_validated) and returns 0. Errors: QUIC_ERR_TRUNCATED (no token),
- * QUIC_ERR_TOKEN_TYPE (e.g. a Retry token: use quic_retry_validate),
- * QUIC_ERR_TOKEN_KEY, QUIC_ERR_TOKEN_INVALID, QUIC_ERR_TOKEN_EXPIRED,
- * QUIC_ERR_TOKEN_ADDRESS, QUIC_ERR_MALFORMED, QUIC_ERR_INVALID_ARGUMENT.
- * RFC 9000 §8.1.3: on error the server proceeds as if there were no token
- * (a connection with a new_token_key also checks it itself). */
-int quic_new_token_validate(quic_token_key *key, const quic_header_info *client,
-                            const quic_addr *peer, quic_time now,
-                            quic_server_params *out);
-
 int quic_stateless_reset_build(const uint8_t key[QUIC_STATELESS_RESET_KEY_LEN],
                                const uint8_t *datagram, size_t len,
                                size_t cid_len, uint8_t *out, size_t cap);

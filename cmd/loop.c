@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -24,6 +25,23 @@ quic_time h3cli_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (quic_time)ts.tv_sec * QUIC_S + (quic_time)ts.tv_nsec;
+}
+
+void h3cli_loop_signal_retire(struct ev_loop *loop, ev_signal *w) {
+    int signum = w->signum;
+    sigset_t set, old;
+    sigemptyset(&set);
+    sigaddset(&set, signum);
+    /* Blocked while libev puts back SIG_DFL; SIG_IGN then discards a copy
+     * that arrived meanwhile (POSIX sigaction: a pending signal set to be
+     * ignored is discarded). */
+    sigprocmask(SIG_BLOCK, &set, &old);
+    ev_signal_stop(loop, w);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = SIG_IGN;
+    sigaction(signum, &sa, NULL);
+    sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
 void h3cli_addr_to_quic(const struct sockaddr_storage *ss, quic_addr *out) {

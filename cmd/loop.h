@@ -27,6 +27,14 @@
  * is wall-clock time and must not be passed to the engine. */
 quic_time h3cli_now(void);
 
+/* Stops a signal watcher of a command that is about to exit by itself and
+ * ignores that signal from then on. libev puts back the default action (or,
+ * with signalfd, unblocks a signal that may be pending), so a duplicate
+ * that arrives late would otherwise kill a process that already finished
+ * its graceful shutdown: timeout(1) sends SIGTERM to its child and then
+ * again to the whole process group. */
+void h3cli_loop_signal_retire(struct ev_loop *loop, ev_signal *w);
+
 /* quic_addr <-> sockaddr_storage: the engine keeps the sockaddr bytes
  * verbatim. h3cli_addr_from_quic returns false for an empty address. */
 void h3cli_addr_to_quic(const struct sockaddr_storage *ss, quic_addr *out);

@@ -514,8 +514,8 @@ int h3cli_ping_run(int argc, char **argv) {
                 print_statistics(&r, r.end - r.first_ping);
             rc = exit_status(&r);
         }
-        ev_signal_stop(r.loop, &r.sigint);
-        ev_signal_stop(r.loop, &r.sigterm);
+        h3cli_loop_signal_retire(r.loop, &r.sigint);
+        h3cli_loop_signal_retire(r.loop, &r.sigterm);
         ev_timer_stop(r.loop, &r.tick);
         ev_timer_stop(r.loop, &r.wait);
         ev_timer_stop(r.loop, &r.deadline);

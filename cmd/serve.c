@@ -307,8 +307,19 @@ static void start_watchers(server *srv) {
 static void stop_watchers(server *srv) {
     ev_timer_stop(srv->loop, &srv->grace);
     ev_timer_stop(srv->loop, &srv->goaway_tick);
-    ev_signal_stop(srv->loop, &srv->sigint);
-    ev_signal_stop(srv->loop, &srv->sigterm);
+    h3cli_loop_signal_retire(srv->loop, &srv->sigint);
+    h3cli_loop_signal_retire(srv->loop, &srv->sigterm);
+}
+
+/* SIGINT and SIGTERM held back (|block|) from before the banner, which tells
+ * a script the server is up, until a handler is installed: one sent right
+ * after the banner must start a graceful shutdown, not kill the process. */
+static void hold_stop_signals(bool block) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigprocmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
 }
 
 /* One process's server on already-bound sockets. */
@@ -327,6 +338,7 @@ static int run_server(server *srv, const h3cli_server_identity *id) {
                                     serve_on_datagram, NULL, srv) < 0)
             return 1;
     start_watchers(srv);
+    hold_stop_signals(false); /* a pending one is handled by the loop */
     ev_run(srv->loop, 0);
     stop_watchers(srv);
     serve_conns_free_all(srv);
@@ -354,39 +366,48 @@ static void release_server(server *srv) {
 
 /* ---- Workers ------------------------------------------------------------- */
 
-static volatile sig_atomic_t forwarded_signal;
-
-static void note_signal(int sig) {
-    forwarded_signal = sig;
-}
-
-/* The parent of --workers: waits for the children, passing SIGINT and
- * SIGTERM on. Exit 0 when every worker exited 0. */
-static int supervise(pid_t *pids, size_t n) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = note_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    size_t alive = n;
-    int rc = 0;
-    while (alive > 0) {
-        int status;
-        pid_t pid = waitpid(-1, &status, 0);
-        if (pid < 0 && errno == EINTR) {
-            for (size_t i = 0; i < n; i++)
-                if (pids[i] > 0)
-                    kill(pids[i], forwarded_signal);
-            continue;
-        }
+/* Reaps the workers that have exited; false when none is left to wait for
+ * (or waitpid fails). */
+static bool reap_workers(pid_t *pids, size_t n, size_t *alive, int *rc) {
+    int status;
+    pid_t pid;
+    while (*alive > 0 && (pid = waitpid(-1, &status, WNOHANG)) != 0) {
         if (pid < 0)
-            break;
+            return errno == EINTR;
         for (size_t i = 0; i < n; i++)
             if (pids[i] == pid)
                 pids[i] = 0;
-        alive--;
+        (*alive)--;
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-            rc = 1;
+            *rc = 1;
+    }
+    return *alive > 0;
+}
+
+/* The parent of --workers: waits for the children, passing SIGINT and
+ * SIGTERM on. Exit 0 when every worker exited 0. Signals are taken
+ * synchronously with sigwaitinfo, SIGCHLD included, so none is lost
+ * between two waits; a worker that exited before SIGCHLD was blocked is
+ * found by the first sweep. */
+static int supervise(pid_t *pids, size_t n) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    size_t alive = 0;
+    for (size_t i = 0; i < n; i++)
+        alive += pids[i] > 0;
+    int rc = 0, sig = SIGCHLD;
+    for (;;) {
+        if (sig == SIGCHLD && !reap_workers(pids, n, &alive, &rc))
+            break;
+        if (sig == SIGINT || sig == SIGTERM)
+            for (size_t i = 0; i < n; i++)
+                if (pids[i] > 0)
+                    kill(pids[i], sig);
+        sig = sigwaitinfo(&set, NULL);
     }
     return rc;
 }
@@ -396,6 +417,7 @@ static int run_workers(server *srv, const h3cli_server_identity *id,
                        h3cli_udp_socket (*sets)[2 * SERVE_MAX_LISTEN],
                        size_t n_workers) {
     pid_t pids[MAX_WORKERS] = {0};
+    bool forked_all = true;
     fflush(stdout);
     for (size_t w = 0; w < n_workers; w++) {
         pid_t pid = fork();
@@ -404,6 +426,7 @@ static int run_workers(server *srv, const h3cli_server_identity *id,
                     strerror(errno));
             for (size_t k = 0; k < w; k++)
                 kill(pids[k], SIGTERM);
+            forked_all = false;
             break;
         }
         if (pid == 0) {
@@ -421,7 +444,8 @@ static int run_workers(server *srv, const h3cli_server_identity *id,
     for (size_t k = 0; k < n_workers; k++)
         for (size_t i = 0; i < srv->n_socks; i++)
             h3cli_udp_close(&sets[k][i]);
-    return supervise(pids, n_workers);
+    int rc = supervise(pids, n_workers);
+    return forked_all ? rc : 1;
 }
 
 /* ---- Entry --------------------------------------------------------------- */
@@ -508,6 +532,7 @@ int h3cli_serve_run(int argc, char **argv) {
     static h3cli_udp_socket sets[MAX_WORKERS][2 * SERVE_MAX_LISTEN];
     h3cli_server_identity id;
     memset(&id, 0, sizeof(id));
+    hold_stop_signals(true);
     int rc = prepare(&srv, &plan, &id, sets, n_workers);
     if (rc == 0 && n_workers == 1) {
         for (size_t i = 0; i < srv.n_socks; i++)

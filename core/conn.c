@@ -172,6 +172,16 @@ static void clear_config_pointers(quic_config *c) {
     c->allocator = NULL;
 }
 
+void quic_conn_cc_init(quic_conn *conn) {
+    if (conn->cfg.cc == QUIC_CC_RENO) {
+        quic_cc_reno_init(&conn->cc_state.reno, conn->max_dgram);
+        conn->cc = &conn->cc_state.reno.base;
+    } else {
+        quic_cc_cubic_init(&conn->cc_state.cubic, conn->max_dgram);
+        conn->cc = &conn->cc_state.cubic.base;
+    }
+}
+
 static quic_conn *conn_alloc(const quic_config *config) {
     const quic_allocator *a = config->allocator;
     quic_conn *conn = quic_mem_calloc(a, 1, sizeof(*conn));
@@ -198,13 +208,7 @@ static quic_conn *conn_alloc(const quic_config *config) {
     quic_evq_init(&conn->events, conn->alloc);
     init_spaces(conn);
     quic_conn_path_init(conn);
-    if (config->cc == QUIC_CC_RENO) {
-        quic_cc_reno_init(&conn->cc_state.reno, conn->max_dgram);
-        conn->cc = &conn->cc_state.reno.base;
-    } else {
-        quic_cc_cubic_init(&conn->cc_state.cubic, conn->max_dgram);
-        conn->cc = &conn->cc_state.cubic.base;
-    }
+    quic_conn_cc_init(conn);
     quic_pacer_init(&conn->pacer, config->max_udp_payload_size, 0);
     quic_recovery_init(&conn->rec, conn->alloc, conn->cc, !conn->is_client, 0);
     return conn;

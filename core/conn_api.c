@@ -245,7 +245,7 @@ int quic_conn_migrate(quic_conn *conn, quic_time now) {
         return QUIC_ERR_INVALID_ARGUMENT;
     if (now > conn->now)
         conn->now = now;
-    return quic_conn_path_migrate(conn, conn->now);
+    return quic_conn_path_migrate(conn);
 }
 
 void quic_conn_get_stats(const quic_conn *conn, quic_conn_stats *out) {

@@ -313,6 +313,10 @@ void quic_conn_terminate(quic_conn *conn, conn_state state,
                          conn_end_cause cause, uint64_t code,
                          uint64_t frame_type, bool is_app, const char *reason);
 
+/* Sets up conn->cc as quic_config.cc names it, in its initial state: for
+ * a new connection and for a new path (conn_path.c). */
+void quic_conn_cc_init(quic_conn *conn);
+
 /* The larger of 3 × PTO and the idle floor, for closing and draining. */
 quic_time quic_conn_close_period(const quic_conn *conn);
 
@@ -571,7 +575,7 @@ void quic_conn_write_path_frames(quic_conn *conn, conn_pkt_ctx *ctx);
 /* A probe datagram of |len| bytes went to conn->path.probe_to. */
 void quic_conn_path_probe_sent(quic_conn *conn, size_t len);
 /* Client: moves to a new local address (quic_conn_migrate). */
-int quic_conn_path_migrate(quic_conn *conn, quic_time now);
+int quic_conn_path_migrate(quic_conn *conn);
 
 /* ---- conn_qlog.c ------------------------------------------------------------
  * Each call is a no-op when the config has no qlog sink. */

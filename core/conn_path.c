@@ -86,10 +86,7 @@ void quic_conn_path_on_datagram(quic_conn *conn, const quic_addr *peer,
 /* RFC 9002 Appendix B.3 and A.4: the controller and the RTT estimator
  * as for a new connection. */
 static void reset_congestion(quic_conn *conn) {
-    if (conn->cfg.cc == QUIC_CC_RENO)
-        quic_cc_reno_init(&conn->cc_state.reno, conn->max_dgram);
-    else
-        quic_cc_cubic_init(&conn->cc_state.cubic, conn->max_dgram);
+    quic_conn_cc_init(conn);
     quic_rtt_init(&conn->rec.rtt, 0);
 }
 
@@ -349,8 +346,7 @@ void quic_conn_path_probe_sent(quic_conn *conn, size_t len) {
         ps->probe_tx += len;
 }
 
-int quic_conn_path_migrate(quic_conn *conn, quic_time now) {
-    (void)now;
+int quic_conn_path_migrate(quic_conn *conn) {
     /* §9: not before the handshake is confirmed, not against a server
      * that disabled it (§18.2 disable_active_migration); §9.5: a new
      * local address needs a connection ID never used before. */

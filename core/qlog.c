@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "core/qlog.h"
+#include "core/varint.h"
 
 /* Room kept back so a packet whose frames overflowed can still be closed:
  * "]}}\n" and then some. */
@@ -777,6 +778,13 @@ void quic_qlog_connection_closed(quic_qlog *q, quic_time now, bool local,
     event_end(q);
 }
 
+/* A QuicVersion: the four bytes as one hexstring. */
+static void put_version(quic_qlog *q, uint32_t v) {
+    uint8_t be[4];
+    quic_put_u32(be, v);
+    put_hex(q, be, 4);
+}
+
 static void put_versions(quic_qlog *q, const char *key, const uint32_t *v,
                          size_t n) {
     if (!n)
@@ -784,11 +792,9 @@ static void put_versions(quic_qlog *q, const char *key, const uint32_t *v,
     member(q, key);
     put(q, "[");
     for (size_t i = 0; i < n; i++) {
-        uint8_t be[4] = {(uint8_t)(v[i] >> 24), (uint8_t)(v[i] >> 16),
-                         (uint8_t)(v[i] >> 8), (uint8_t)v[i]};
         if (i)
             put(q, ",");
-        put_hex(q, be, 4);
+        put_version(q, v[i]);
     }
     put(q, "]");
 }
@@ -801,11 +807,9 @@ void quic_qlog_version_information(quic_qlog *q, quic_time now,
         return;
     put_versions(q, "server_versions", server, n_server);
     put_versions(q, "client_versions", client, n_client);
-    if (chosen) { /* QuicVersion: one hexstring, not a list */
-        uint8_t be[4] = {(uint8_t)(chosen >> 24), (uint8_t)(chosen >> 16),
-                         (uint8_t)(chosen >> 8), (uint8_t)chosen};
+    if (chosen) { /* one QuicVersion, not a list */
         member(q, "chosen_version");
-        put_hex(q, be, 4);
+        put_version(q, chosen);
     }
     event_end(q);
 }

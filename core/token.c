@@ -14,6 +14,7 @@
 #include "core/crypto.h"
 #include "core/mem.h"
 #include "core/token.h"
+#include "core/varint.h"
 
 #define HEADER_LEN 2 /* kind, key id: the associated data */
 #define SEALED_OVERHEAD (HEADER_LEN + QUIC_TOKEN_NONCE_LEN + QUIC_TOKEN_TAG_LEN)
@@ -125,10 +126,7 @@ static uint64_t get_u64(const uint8_t *p) {
 static void make_ad(uint8_t ad[HEADER_LEN + 4], const uint8_t *header,
                     uint32_t version) {
     memcpy(ad, header, HEADER_LEN);
-    ad[HEADER_LEN] = (uint8_t)(version >> 24);
-    ad[HEADER_LEN + 1] = (uint8_t)(version >> 16);
-    ad[HEADER_LEN + 2] = (uint8_t)(version >> 8);
-    ad[HEADER_LEN + 3] = (uint8_t)version;
+    quic_put_u32(ad + HEADER_LEN, version);
 }
 
 /* Seals |plain| as a token of |type| for |version| into |out|; returns its

@@ -61,16 +61,6 @@ static void feed_event(side *s, const quic_event *ev) {
     h3_recorder_drain(&s->rec, s->h3);
 }
 
-static quic_event data_event(uint64_t id, const uint8_t *data, size_t len,
-                             bool fin) {
-    quic_event ev = {.type = QUIC_EVENT_STREAM_DATA_RECEIVED};
-    ev.u.stream_data_received.stream_id = id;
-    ev.u.stream_data_received.data = data;
-    ev.u.stream_data_received.len = len;
-    ev.u.stream_data_received.end_stream = fin;
-    return ev;
-}
-
 static quic_event datagram_event(const uint8_t *data, size_t len) {
     quic_event ev = {.type = QUIC_EVENT_DATAGRAM_FRAME_RECEIVED};
     ev.u.datagram_frame_received.data = data;
@@ -80,7 +70,7 @@ static quic_event datagram_event(const uint8_t *data, size_t len) {
 
 static void feed(side *s, uint64_t id, const uint8_t *data, size_t len,
                  bool fin) {
-    quic_event ev = data_event(id, data, len, fin);
+    quic_event ev = h3_test_stream_data(id, data, len, fin);
     feed_event(s, &ev);
 }
 
@@ -613,9 +603,9 @@ static void test_h3_conn_handle_event_requires_drained_queue(void **state) {
     (void)state;
     side s;
     side_new(&s, false, NULL);
-    quic_event ev = data_event(2, B("\x00\x04\x00"), false);
+    quic_event ev = h3_test_stream_data(2, B("\x00\x04\x00"), false);
     assert_int_equal(h3_conn_handle_event(s.h3, &ev), 0);
-    ev = data_event(0, B(GET_HEADERS), false);
+    ev = h3_test_stream_data(0, B(GET_HEADERS), false);
     assert_int_equal(h3_conn_handle_event(s.h3, &ev), H3_ERR_INVALID_STATE);
     h3_event out;
     assert_true(h3_conn_next_event(s.h3, &out));

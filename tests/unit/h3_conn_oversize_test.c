@@ -239,11 +239,7 @@ static void test_h3_conn_send_headers_oversized_refused(void **state) {
 
 static void feed(h3_conn *h3, uint64_t id, const uint8_t *data, size_t len,
                  bool fin) {
-    quic_event ev = {.type = QUIC_EVENT_STREAM_DATA_RECEIVED};
-    ev.u.stream_data_received.stream_id = id;
-    ev.u.stream_data_received.data = data;
-    ev.u.stream_data_received.len = len;
-    ev.u.stream_data_received.end_stream = fin;
+    quic_event ev = h3_test_stream_data(id, data, len, fin);
     assert_int_equal(h3_conn_handle_event(h3, &ev), 0);
 }
 

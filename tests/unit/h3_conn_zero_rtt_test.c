@@ -68,10 +68,7 @@ static void handshake(client *c, bool accepted) {
 }
 
 static void control(client *c, const uint8_t *data, size_t len) {
-    quic_event ev = {.type = QUIC_EVENT_STREAM_DATA_RECEIVED};
-    ev.u.stream_data_received.stream_id = 3;
-    ev.u.stream_data_received.data = data;
-    ev.u.stream_data_received.len = len;
+    quic_event ev = h3_test_stream_data(3, data, len, false);
     feed_event(c, &ev);
 }
 

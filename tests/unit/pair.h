@@ -110,6 +110,32 @@ pair_stream *pair_stream_get(pair_side *side, uint64_t stream_id);
 /* An IPv4 loopback-style address 127.0.0.|host|:|port| for a side's addr. */
 void pair_make_addr(quic_addr *a, uint8_t host, uint16_t port);
 
+/* How many seeds a seeded case runs: PAIR_SEEDS from the environment, else
+ * |fallback|. */
+size_t pair_seed_count(size_t fallback);
+
+/* |len| bytes of a fixed pattern for transfers compared byte for byte
+ * (malloc'd: free() it; NULL when out of memory). */
+uint8_t *pair_pattern_new(size_t len);
+
+/* The newest session ticket a client handed out, and how many it did: the
+ * user of pair_save_ticket, a quic_config.session_ticket_sink. */
+typedef struct pair_ticket {
+    uint8_t data[4096];
+    size_t len;
+    int count;
+} pair_ticket;
+void pair_save_ticket(void *user, const uint8_t *ticket, size_t len);
+
+/* A bulk upload on a started pair: after the handshake the client sends
+ * the |len| bytes of |src| (referenced, not copied) on stream 0 with a FIN,
+ * and the pair runs until the server has the FIN, a side terminates, or
+ * |max_time| passes. |*elapsed| is the virtual time from queueing the data
+ * to the end. False when the handshake, the send or the run fell short
+ * (the caller checks the bytes and the sides' states). */
+bool pair_upload(pair *p, const uint8_t *src, size_t len, quic_time max_time,
+                 quic_time *elapsed);
+
 /* Frees everything; prints the seed when |failed|. */
 void pair_cleanup(pair *p);
 

@@ -216,8 +216,7 @@ static void test_pair_handshake_completes_at_30_percent_loss(void **state) {
     lossy.loss = 0.30;
     lossy.reorder = 0.1;
     lossy.reorder_delay = 5 * QUIC_MS;
-    const char *env = getenv("PAIR_SEEDS");
-    size_t n = env && *env ? (size_t)strtoul(env, NULL, 10) : 20;
+    size_t n = pair_seed_count(20);
     for (size_t i = 0; i < n; i++) {
         pair p;
         pair_init(&p, 300 + i, &lossy, &lossy);
@@ -273,20 +272,6 @@ static void test_pair_handshake_retry_not_authenticated(void **state) {
 
 /* A session ticket from a first connection resumes the second one
  * (HandshakeCompleted.session_resumed). */
-typedef struct ticket {
-    uint8_t data[4096];
-    size_t len;
-    int count;
-} ticket;
-
-static void save_ticket(void *user, const uint8_t *t, size_t len) {
-    ticket *tk = user;
-    if (len <= sizeof(tk->data)) {
-        memcpy(tk->data, t, len);
-        tk->len = len;
-    }
-    tk->count++;
-}
 
 static bool resumed;
 static void on_resume_event(pair *p, bool is_client, const quic_event *ev,
@@ -305,7 +290,7 @@ static bool never(pair *p, void *arg) {
 
 static void test_pair_handshake_resumes_with_session_ticket(void **state) {
     (void)state;
-    static ticket tk;
+    static pair_ticket tk;
     memset(&tk, 0, sizeof(tk));
     pair p;
     pair_init(&p, 9, &clean_link, &clean_link);
@@ -314,7 +299,7 @@ static void test_pair_handshake_resumes_with_session_ticket(void **state) {
     quic_tls_context *server_ctx;
     assert_int_equal(quic_tls_context_new(&server_ctx, &p.server.cfg), 0);
     p.server.cfg.tls_context = server_ctx;
-    p.client.cfg.session_ticket_sink = save_ticket;
+    p.client.cfg.session_ticket_sink = pair_save_ticket;
     p.client.cfg.sink_user = &tk;
     p.on_event = on_resume_event;
     assert_int_equal(pair_start(&p), 0);

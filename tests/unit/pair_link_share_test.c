@@ -38,16 +38,6 @@ typedef struct upload {
     quic_conn_stats st; /* the client's, at the end */
 } upload;
 
-static void release_nothing(void *arg) {
-    (void)arg;
-}
-
-static bool received_all(pair *p, void *arg) {
-    (void)arg;
-    pair_stream *s = pair_stream_get(&p->server, 0);
-    return (s && s->fin) || p->client.terminated || p->server.terminated;
-}
-
 static upload run_upload(uint64_t seed, const netsim_config *link,
                          quic_cc_algorithm cc, const uint8_t *src) {
     pair p;
@@ -58,11 +48,7 @@ static upload run_upload(uint64_t seed, const netsim_config *link,
     /* Flow control is not what is measured: windows above the transfer. */
     p.client.cfg.max_data_window = p.server.cfg.max_data_window = 16u << 20;
     assert_int_equal(pair_start(&p), 0);
-    bool ok = pair_run(&p, pair_handshake_done, NULL, 10 * QUIC_S);
-    quic_time start = p.now;
-    ok = ok && quic_conn_send_stream_data_ref(p.client.conn, 0, src, SIZE, true,
-                                              release_nothing, NULL) == 0;
-    ok = ok && pair_run(&p, received_all, NULL, 300 * QUIC_S);
+    bool ok = pair_upload(&p, src, SIZE, 300 * QUIC_S, &u.elapsed);
     if (!ok || p.client.terminated || p.server.terminated)
         pair_print_seed(&p);
     assert_true(ok);
@@ -72,7 +58,6 @@ static upload run_upload(uint64_t seed, const netsim_config *link,
     assert_non_null(s);
     assert_int_equal(s->len, SIZE);
     assert_memory_equal(s->data, src, SIZE);
-    u.elapsed = p.now - start;
     u.share = (double)SIZE * 8 / ((double)u.elapsed / QUIC_S) / LINK_BPS;
     quic_conn_get_stats(p.client.conn, &u.st);
     pair_cleanup(&p);
@@ -80,8 +65,7 @@ static upload run_upload(uint64_t seed, const netsim_config *link,
 }
 
 static size_t seeds(void) {
-    const char *s = getenv("PAIR_SEEDS");
-    return s && *s ? (size_t)strtoul(s, NULL, 10) : 3;
+    return pair_seed_count(3);
 }
 
 /* 20 ms each way, 100 Mbit/s, a queue of 1.25 bandwidth-delay products. */
@@ -94,10 +78,8 @@ static netsim_config link_with_loss(double loss) {
 }
 
 static uint8_t *make_source(void) {
-    uint8_t *src = malloc(SIZE);
+    uint8_t *src = pair_pattern_new(SIZE);
     assert_non_null(src);
-    for (size_t i = 0; i < SIZE; i++)
-        src[i] = (uint8_t)(i * 131 + (i >> 13));
     return src;
 }
 
@@ -137,8 +119,8 @@ static void test_pair_link_share_cubic_fills_the_link(void **state) {
 
 /* 1 % random loss both ways: the response function, not the link, sets
  * the rate (see the file comment). */
-static void test_pair_link_share_one_percent_loss_response_function(
-    void **state) {
+static void
+test_pair_link_share_one_percent_loss_response_function(void **state) {
     (void)state;
     uint8_t *src = make_source();
     netsim_config link = link_with_loss(0.01);

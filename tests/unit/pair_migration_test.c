@@ -40,25 +40,16 @@ static netsim_config lossy(double loss) {
 }
 
 static size_t seeds(void) {
-    const char *s = getenv("PAIR_SEEDS");
-    return s && *s ? (size_t)strtoul(s, NULL, 10) : 5;
+    return pair_seed_count(5);
 }
 
 static bool addr_eq(const quic_addr *a, const quic_addr *b) {
     return a->len == b->len && memcmp(a->data, b->data, a->len) == 0;
 }
 
-static uint8_t pattern(uint64_t offset) {
-    uint64_t x = 0x9E3779B97F4A7C15ull ^ (offset / 8);
-    x ^= x >> 29;
-    return (uint8_t)(x >> (8 * (offset % 8)));
-}
-
 static uint8_t *make_body(size_t len) {
-    uint8_t *b = malloc(len);
+    uint8_t *b = pair_pattern_new(len);
     assert_non_null(b);
-    for (size_t i = 0; i < len; i++)
-        b[i] = pattern(i);
     return b;
 }
 
@@ -150,6 +141,16 @@ static bool route(pair *p, bool from_client, const quic_addr *to,
     return true;
 }
 
+/* A pair over |link| both ways whose server datagrams go through route()
+ * with |m| (fields of |m| set before stay). */
+static void mig_init(pair *p, mig *m, uint64_t seed,
+                     const netsim_config *link) {
+    pair_init(p, seed, link, link);
+    m->old_addr = p->client.addr;
+    p->route = route;
+    p->arg = m;
+}
+
 static void move_client(pair *p, mig *m) {
     m->moved = true;
     m->delivered_base = p->c2s.stats.delivered_bytes;
@@ -188,11 +189,8 @@ static void run_nat_rebinding(uint64_t seed, const netsim_config *link,
     m.body_len = 1 * MB;
     m.move_at = 300 * 1024;
     uint8_t *body = make_body(m.body_len);
-    pair_init(&p, seed, link, link);
-    m.old_addr = p.client.addr;
+    mig_init(&p, &m, seed, link);
     pair_make_addr(&m.new_addr, host, port);
-    p.route = route;
-    p.arg = &m;
     assert_int_equal(pair_start(&p), 0);
     bool ok = pair_run(&p, pair_handshake_done, NULL, 30 * QUIC_S);
     ok = ok && quic_conn_send_stream_data(p.server.conn, SERVER_STREAM, body,
@@ -292,12 +290,9 @@ static void test_probe_only_does_not_migrate(void **state) {
     pair p;
     mig m;
     memset(&m, 0, sizeof(m));
-    pair_init(&p, 3, &clean, &clean);
-    m.old_addr = p.client.addr;
+    mig_init(&p, &m, 3, &clean);
     pair_make_addr(&m.new_addr, 9, 9999);
-    p.route = route;
     p.source = probe_source;
-    p.arg = &m;
     assert_int_equal(pair_start(&p), 0);
     assert_true(pair_run(&p, pair_handshake_done, NULL, 30 * QUIC_S));
     /* Let the server's spare connection IDs arrive. */
@@ -367,12 +362,9 @@ static void test_spoofed_address_validation_fails_and_falls_back(void **st) {
     pair p;
     mig m;
     memset(&m, 0, sizeof(m));
-    pair_init(&p, 4, &clean, &clean);
-    m.old_addr = p.client.addr;
+    mig_init(&p, &m, 4, &clean);
     pair_make_addr(&m.spoofed, 66, 6666);
-    p.route = route;
     p.tamper = spoof_tamper;
-    p.arg = &m;
     assert_int_equal(pair_start(&p), 0);
     assert_true(pair_run(&p, pair_handshake_done, NULL, 30 * QUIC_S));
     pair_run(&p, pair_both_terminated, NULL, 500 * QUIC_MS);
@@ -408,12 +400,9 @@ static void test_spoofed_address_reverted_by_real_packets(void **state) {
     pair p;
     mig m;
     memset(&m, 0, sizeof(m));
-    pair_init(&p, 5, &clean, &clean);
-    m.old_addr = p.client.addr;
+    mig_init(&p, &m, 5, &clean);
     pair_make_addr(&m.spoofed, 66, 6666);
-    p.route = route;
     p.tamper = spoof_tamper;
-    p.arg = &m;
     uint8_t *body = make_body(1 * MB);
     assert_int_equal(pair_start(&p), 0);
     assert_true(pair_run(&p, pair_handshake_done, NULL, 30 * QUIC_S));
@@ -459,11 +448,8 @@ static void run_client_migration(uint64_t seed, const netsim_config *link) {
     m.amplification_ok = true;
     m.move_at = 300 * 1024;
     uint8_t *body = make_body(1 * MB);
-    pair_init(&p, seed, link, link);
-    m.old_addr = p.client.addr;
+    mig_init(&p, &m, seed, link);
     pair_make_addr(&m.new_addr, 7, 40007);
-    p.route = route;
-    p.arg = &m;
     assert_int_equal(pair_start(&p), 0);
     bool ok = pair_run(&p, pair_handshake_done, NULL, 30 * QUIC_S);
     ok = ok &&

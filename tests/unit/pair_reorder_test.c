@@ -32,16 +32,6 @@ typedef struct upload {
                            random or from its full queue */
 } upload;
 
-static void release_nothing(void *arg) {
-    (void)arg;
-}
-
-static bool received_all(pair *p, void *arg) {
-    (void)arg;
-    pair_stream *s = pair_stream_get(&p->server, 0);
-    return (s && s->fin) || p->client.terminated || p->server.terminated;
-}
-
 static upload run_upload(uint64_t seed, const netsim_config *link,
                          const uint8_t *src) {
     pair p;
@@ -50,11 +40,7 @@ static upload run_upload(uint64_t seed, const netsim_config *link,
     pair_init(&p, seed, link, link);
     p.client.cfg.max_data_window = p.server.cfg.max_data_window = 16u << 20;
     assert_int_equal(pair_start(&p), 0);
-    bool ok = pair_run(&p, pair_handshake_done, NULL, 10 * QUIC_S);
-    quic_time start = p.now;
-    ok = ok && quic_conn_send_stream_data_ref(p.client.conn, 0, src, SIZE, true,
-                                              release_nothing, NULL) == 0;
-    ok = ok && pair_run(&p, received_all, NULL, 120 * QUIC_S);
+    bool ok = pair_upload(&p, src, SIZE, 120 * QUIC_S, &u.elapsed);
     if (!ok || p.client.terminated || p.server.terminated)
         pair_print_seed(&p);
     assert_true(ok);
@@ -64,7 +50,6 @@ static upload run_upload(uint64_t seed, const netsim_config *link,
     assert_non_null(s);
     assert_int_equal(s->len, SIZE);
     assert_memory_equal(s->data, src, SIZE);
-    u.elapsed = p.now - start;
     quic_conn_get_stats(p.client.conn, &u.st);
     u.wire_lost = p.c2s.stats.lost + p.c2s.stats.queue_dropped;
     pair_cleanup(&p);
@@ -72,8 +57,7 @@ static upload run_upload(uint64_t seed, const netsim_config *link,
 }
 
 static size_t seeds(void) {
-    const char *s = getenv("PAIR_SEEDS");
-    return s && *s ? (size_t)strtoul(s, NULL, 10) : 5;
+    return pair_seed_count(5);
 }
 
 static const netsim_config clean = {
@@ -87,10 +71,8 @@ static netsim_config reordering(void) {
 }
 
 static uint8_t *make_source(void) {
-    uint8_t *src = malloc(SIZE);
+    uint8_t *src = pair_pattern_new(SIZE);
     assert_non_null(src);
-    for (size_t i = 0; i < SIZE; i++)
-        src[i] = (uint8_t)(i * 131 + (i >> 13));
     return src;
 }
 

@@ -112,8 +112,7 @@ static void run_transfer(uint64_t seed, size_t total, size_t n_streams,
 }
 
 static size_t seeds(void) {
-    const char *s = getenv("PAIR_SEEDS");
-    return s && *s ? (size_t)strtoul(s, NULL, 10) : 20;
+    return pair_seed_count(20);
 }
 
 static const netsim_config clean = {

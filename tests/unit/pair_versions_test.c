@@ -536,19 +536,6 @@ static void test_pair_forged_vn_downgrade_detected(void **state) {
 
 /* ---- Session tickets are per version (RFC 9369 §5) --------------------- */
 
-typedef struct ticket {
-    uint8_t data[4096];
-    size_t len;
-} ticket;
-
-static void save_ticket(void *user, const uint8_t *t, size_t len) {
-    ticket *tk = user;
-    if (len <= sizeof(tk->data)) {
-        memcpy(tk->data, t, len);
-        tk->len = len;
-    }
-}
-
 typedef struct resumed {
     bool completed, resumed;
 } resumed;
@@ -570,14 +557,15 @@ static uint32_t last_version; /* of the last connect_with_ticket */
  * its newest ticket in |out|; returns whether it resumed. */
 static bool connect_with_ticket(quic_tls_context *ctx, uint64_t seed,
                                 uint32_t c0, uint32_t c1, uint32_t s0,
-                                uint32_t s1, const ticket *in, ticket *out) {
+                                uint32_t s1, const pair_ticket *in,
+                                pair_ticket *out) {
     resumed r = {false, false};
     pair p;
     pair_init(&p, seed, &link, &link);
     set_versions(&p.client.cfg, c0, c1);
     set_versions(&p.server.cfg, s0, s1);
     p.server.cfg.tls_context = ctx;
-    p.client.cfg.session_ticket_sink = save_ticket;
+    p.client.cfg.session_ticket_sink = pair_save_ticket;
     p.client.cfg.sink_user = out;
     if (in && in->len) {
         p.client.cfg.session_ticket = in->data;
@@ -604,7 +592,7 @@ static void test_pair_ticket_used_only_in_its_version(void **state) {
     pair_default_configs(&cc, &sc);
     quic_tls_context *ctx;
     assert_int_equal(quic_tls_context_new(&ctx, &sc), 0);
-    static ticket v1, v2, again, upgraded;
+    static pair_ticket v1, v2, again, upgraded;
     /* A v1 connection's ticket resumes a v1 connection ... */
     assert_false(connect_with_ticket(ctx, 0x71, QUIC_VERSION_1, 0,
                                      QUIC_VERSION_1, QUIC_VERSION_2, NULL,

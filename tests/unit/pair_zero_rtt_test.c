@@ -19,21 +19,6 @@
 
 static const netsim_config link_cfg = {.delay = 20 * QUIC_MS};
 
-typedef struct ticket {
-    uint8_t data[4096];
-    size_t len;
-    int count;
-} ticket;
-
-static void save_ticket(void *user, const uint8_t *t, size_t len) {
-    ticket *tk = user;
-    if (len <= sizeof(tk->data)) {
-        memcpy(tk->data, t, len);
-        tk->len = len;
-    }
-    tk->count++;
-}
-
 /* What the second connection's events and datagrams showed. */
 typedef struct seen {
     bool completed[2];  /* [is_client] HandshakeCompleted */
@@ -76,7 +61,7 @@ static bool count_zero_rtt(pair *p, bool from_client, uint8_t *data,
 
 /* A first connection to a server with |server_ctx| yields a ticket. */
 static void get_ticket(quic_tls_context *server_ctx, uint64_t seed,
-                       uint64_t server_max_data, ticket *tk) {
+                       uint64_t server_max_data, pair_ticket *tk) {
     pair p;
     pair_init(&p, seed, &link_cfg, &link_cfg);
     p.server.cfg.tls_context = server_ctx;
@@ -84,7 +69,7 @@ static void get_ticket(quic_tls_context *server_ctx, uint64_t seed,
         p.server.cfg.max_data = p.server.cfg.max_data_window = server_max_data;
     }
     p.client.cfg.enable_early_data = true;
-    p.client.cfg.session_ticket_sink = save_ticket;
+    p.client.cfg.session_ticket_sink = pair_save_ticket;
     p.client.cfg.sink_user = tk;
     assert_int_equal(pair_start(&p), 0);
     assert_true(pair_run(&p, pair_handshake_done, NULL, 5 * QUIC_S));
@@ -118,8 +103,9 @@ static void fill(uint8_t *buf, size_t len, uint64_t seed) {
  * stream 0 right away (before any server packet), runs until the server
  * has them all, and checks them byte for byte. */
 static void resume_and_send_on(pair *p, const netsim_config *link, bool retry,
-                               quic_tls_context *server_ctx, const ticket *tk,
-                               uint64_t seed, seen *s, size_t len) {
+                               quic_tls_context *server_ctx,
+                               const pair_ticket *tk, uint64_t seed, seen *s,
+                               size_t len) {
     static uint8_t body[20000];
     assert_true(len <= sizeof(body));
     fill(body, len, seed);
@@ -145,7 +131,7 @@ static void resume_and_send_on(pair *p, const netsim_config *link, bool retry,
 }
 
 static void resume_and_send(pair *p, quic_tls_context *server_ctx,
-                            const ticket *tk, uint64_t seed, seen *s,
+                            const pair_ticket *tk, uint64_t seed, seen *s,
                             size_t len) {
     resume_and_send_on(p, &link_cfg, false, server_ctx, tk, seed, s, len);
 }
@@ -153,7 +139,7 @@ static void resume_and_send(pair *p, quic_tls_context *server_ctx,
 static void test_pair_zero_rtt_accepted_before_handshake(void **state) {
     (void)state;
     quic_tls_context *ctx = early_server_ctx();
-    static ticket tk;
+    static pair_ticket tk;
     memset(&tk, 0, sizeof(tk));
     get_ticket(ctx, 21, 0, &tk);
     seen s;
@@ -176,7 +162,7 @@ static void test_pair_zero_rtt_rejected_resent_in_1rtt(void **state) {
     (void)state;
     quic_tls_context *ctx = early_server_ctx();
     quic_tls_context *other = early_server_ctx();
-    static ticket tk;
+    static pair_ticket tk;
     memset(&tk, 0, sizeof(tk));
     get_ticket(ctx, 23, 0, &tk);
     seen s;
@@ -198,7 +184,7 @@ static void test_pair_zero_rtt_rejected_resent_in_1rtt(void **state) {
 static void test_pair_zero_rtt_limited_by_remembered_params(void **state) {
     (void)state;
     quic_tls_context *ctx = early_server_ctx();
-    static ticket tk;
+    static pair_ticket tk;
     memset(&tk, 0, sizeof(tk));
     get_ticket(ctx, 25, 1000, &tk);
     seen s;
@@ -222,7 +208,7 @@ static void test_pair_zero_rtt_lossy_byte_exact(void **state) {
     static const netsim_config lossy = {.delay = 20 * QUIC_MS, .loss = 0.2};
     quic_tls_context *ctx = early_server_ctx();
     quic_tls_context *other = early_server_ctx();
-    static ticket tk;
+    static pair_ticket tk;
     memset(&tk, 0, sizeof(tk));
     get_ticket(ctx, 29, 0, &tk);
     for (uint64_t seed = 60; seed < 90; seed++) {
@@ -247,7 +233,7 @@ static void test_pair_zero_rtt_lossy_byte_exact(void **state) {
 static void test_pair_zero_rtt_after_retry(void **state) {
     (void)state;
     quic_tls_context *ctx = early_server_ctx();
-    static ticket tk;
+    static pair_ticket tk;
     memset(&tk, 0, sizeof(tk));
     get_ticket(ctx, 31, 0, &tk);
     seen s;
@@ -266,7 +252,7 @@ static void test_pair_zero_rtt_after_retry(void **state) {
 static void test_pair_zero_rtt_bad_ticket_refused(void **state) {
     (void)state;
     quic_tls_context *ctx = early_server_ctx();
-    static ticket tk;
+    static pair_ticket tk;
     memset(&tk, 0, sizeof(tk));
     get_ticket(ctx, 27, 0, &tk);
     static const struct {
@@ -280,7 +266,7 @@ static void test_pair_zero_rtt_bad_ticket_refused(void **state) {
         {5, 0x01, __LINE__}, /* inside the parameters */
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        static ticket bad;
+        static pair_ticket bad;
         bad = tk;
         bad.data[0] = cases[i].version;
         if (cases[i].cut)

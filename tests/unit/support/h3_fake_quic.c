@@ -495,6 +495,16 @@ void h3_fake_pair_cleanup(h3_fake_pair *p) {
     h3_recorder_free(&p->srec);
 }
 
+quic_event h3_test_stream_data(uint64_t id, const uint8_t *data, size_t len,
+                               bool fin) {
+    quic_event ev = {.type = QUIC_EVENT_STREAM_DATA_RECEIVED};
+    ev.u.stream_data_received.stream_id = id;
+    ev.u.stream_data_received.data = data;
+    ev.u.stream_data_received.len = len;
+    ev.u.stream_data_received.end_stream = fin;
+    return ev;
+}
+
 size_t h3_test_headers(h3_header *out, size_t max, const char *const *pairs) {
     size_t n = 0;
     while (pairs[2 * n]) {

@@ -158,6 +158,10 @@ void h3_fake_pair_init(h3_fake_pair *p, const h3_config *ccfg,
 void h3_fake_pair_pump(h3_fake_pair *p);
 void h3_fake_pair_cleanup(h3_fake_pair *p);
 
+/* A StreamDataReceived event of |len| bytes at |data| on stream |id|. */
+quic_event h3_test_stream_data(uint64_t id, const uint8_t *data, size_t len,
+                               bool fin);
+
 /* Fills |out| (capacity |max|) from NULL-terminated name, value string
  * pairs; returns the count. */
 size_t h3_test_headers(h3_header *out, size_t max, const char *const *pairs);

@@ -352,3 +352,45 @@ void pair_cleanup(pair *p) {
     netsim_cleanup(&p->c2s);
     netsim_cleanup(&p->s2c);
 }
+
+size_t pair_seed_count(size_t fallback) {
+    const char *s = getenv("PAIR_SEEDS");
+    return s && *s ? (size_t)strtoul(s, NULL, 10) : fallback;
+}
+
+uint8_t *pair_pattern_new(size_t len) {
+    uint8_t *b = malloc(len);
+    for (size_t i = 0; b && i < len; i++)
+        b[i] = (uint8_t)(i * 131 + (i >> 13));
+    return b;
+}
+
+void pair_save_ticket(void *user, const uint8_t *ticket, size_t len) {
+    pair_ticket *tk = user;
+    if (len <= sizeof(tk->data)) {
+        memcpy(tk->data, ticket, len);
+        tk->len = len;
+    }
+    tk->count++;
+}
+
+static void release_nothing(void *arg) {
+    (void)arg;
+}
+
+static bool upload_received(pair *p, void *arg) {
+    (void)arg;
+    pair_stream *s = pair_stream_get(&p->server, 0);
+    return (s && s->fin) || p->client.terminated || p->server.terminated;
+}
+
+bool pair_upload(pair *p, const uint8_t *src, size_t len, quic_time max_time,
+                 quic_time *elapsed) {
+    bool ok = pair_run(p, pair_handshake_done, NULL, 10 * QUIC_S);
+    quic_time start = p->now;
+    ok = ok && quic_conn_send_stream_data_ref(p->client.conn, 0, src, len, true,
+                                              release_nothing, NULL) == 0;
+    ok = ok && pair_run(p, upload_received, NULL, max_time);
+    *elapsed = p->now - start;
+    return ok;
+}
